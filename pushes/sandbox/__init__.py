@@ -1,0 +1,1 @@
+"""The built-in TPNS-compatible sandbox gateway, served under /sandbox/."""

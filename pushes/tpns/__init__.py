@@ -1,0 +1,1 @@
+"""TPNS REST API v3: signing, error codes, request schema and the HTTP client."""
