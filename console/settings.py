@@ -209,6 +209,7 @@ CELERY_TASK_SOFT_TIME_LIMIT = 60
 CELERY_TASK_TIME_LIMIT = 90
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
+CELERY_TASK_DEFAULT_QUEUE = os.getenv("CELERY_QUEUE", "celery")
 CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {}
 
 # TPNS. The sandbox gateway lives in this same Django project under /sandbox/;
@@ -217,6 +218,8 @@ TPNS_SANDBOX_BASE_URL = os.getenv("TPNS_SANDBOX_BASE_URL", "http://127.0.0.1:800
 TPNS_CONNECT_TIMEOUT = float(os.getenv("TPNS_CONNECT_TIMEOUT", "3.05"))
 TPNS_READ_TIMEOUT = float(os.getenv("TPNS_READ_TIMEOUT", "15"))
 SANDBOX_CLOCK_SKEW_SECONDS = env_int("SANDBOX_CLOCK_SKEW_SECONDS", 600)
+# Fault injection on the sandbox (tests and demos of failure handling); off in production.
+SANDBOX_FAULTS_ENABLED = env_bool("SANDBOX_FAULTS_ENABLED", DEBUG)
 
 EMAIL_BACKEND = os.getenv("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = os.getenv("DEFAULT_FROM_EMAIL", "pushdeck@localhost")

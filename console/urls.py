@@ -1,12 +1,28 @@
 from __future__ import annotations
 
+from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from console import views
+from console import sandbox_views, views
 
 pages = [
     path("", views.app_list, name="app-list"),
+    path("apps/new/", views.app_create, name="app-create"),
+    path("apps/<uuid:code>/", views.app_detail, name="app-detail"),
+    path("apps/<uuid:code>/edit/", views.app_edit, name="app-edit"),
+    path("apps/<uuid:code>/pause/", views.app_pause, name="app-pause"),
+    path("apps/<uuid:code>/members/", views.member_set, name="member-set"),
+    path(
+        "apps/<uuid:code>/members/<int:member_id>/remove/",
+        views.member_remove,
+        name="member-remove",
+    ),
+    path("apps/<uuid:code>/push/new/", views.push_create, name="push-create"),
+    path("pushes/", views.push_list, name="push-list"),
+    path("review/", views.review_queue, name="review-queue"),
+    path("audit/", views.audit_list, name="audit-list"),
+    path("sandbox-inbox/", sandbox_views.inbox, name="sandbox-inbox"),
 ]
 
 urlpatterns = [
@@ -15,4 +31,5 @@ urlpatterns = [
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("healthz", views.healthz, name="healthz"),
     path("sandbox/", include("pushes.sandbox.urls")),
+    path("django-admin/", admin.site.urls),
 ]

@@ -122,7 +122,9 @@ class AuditEvent(models.Model):
     object_repr = models.CharField(max_length=200, blank=True)
     app = models.ForeignKey(App, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     data = models.JSONField(default=dict, blank=True)
-    prev_hash = models.CharField(max_length=64)
+    # Unique prev_hash keeps the chain linear: two writers racing for the same
+    # tail cannot both append; the loser retries on the new tail.
+    prev_hash = models.CharField(max_length=64, unique=True)
     hash = models.CharField(max_length=64, unique=True)
 
     class Meta:

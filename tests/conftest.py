@@ -8,6 +8,7 @@ from __future__ import annotations
 import os
 
 import pytest
+from pytest_django.fixtures import Settings
 from django.contrib.auth.models import User
 
 from pushes.models import App, Role
@@ -23,6 +24,11 @@ def require(condition: bool, reason: str) -> None:
     if IN_CI:
         pytest.fail(f"required in CI: {reason}")
     pytest.skip(reason)
+
+
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings: Settings) -> None:
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
 @pytest.fixture

@@ -1,0 +1,50 @@
+# Pushdeck: `make run` starts everything locally, `make test` runs the whole suite.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.PHONY: install run web worker beat test lint typecheck bench clean
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e ".[dev]"
+	rm -f $(VENV)/.installed-*
+	touch $(STAMP)
+
+install: $(STAMP)
+
+run: install
+	$(BIN)/python manage.py migrate --noinput
+	$(BIN)/python manage.py seed_demo
+	@echo
+	@echo "Pushdeck: http://$(HOST):$(PORT)/  (web + worker + beat; Ctrl-C stops all)"
+	@echo
+	@export TPNS_SANDBOX_BASE_URL="$${TPNS_SANDBOX_BASE_URL:-http://$(HOST):$(PORT)/sandbox}"; \
+	trap 'kill 0' INT TERM EXIT; \
+	$(BIN)/celery -A console worker --loglevel=INFO --concurrency=2 & \
+	$(BIN)/celery -A console beat --loglevel=INFO --schedule=var/celerybeat-schedule & \
+	$(BIN)/gunicorn console.wsgi --bind $(HOST):$(PORT) --workers 2 --threads 4 --timeout 120 --access-logfile - & \
+	wait
+
+test: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/pytest
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+typecheck: install
+	$(BIN)/mypy console pushes
+
+bench: install
+	$(BIN)/python -m bench
+
+clean:
+	rm -rf var db.sqlite3 staticfiles test-results

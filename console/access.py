@@ -1,0 +1,38 @@
+"""One access rule for every page: 404 if not a member of the app, 403 if the role can't."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
+from django.shortcuts import get_object_or_404
+
+from pushes.models import App, Role
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable
+    from uuid import UUID
+
+    from django.http import HttpRequest
+
+ADMINS = (Role.ADMIN,)
+AUTHORS = (Role.ADMIN, Role.MARKETER)
+REVIEWERS = (Role.ADMIN, Role.REVIEWER)
+
+
+def get_app_for_user(
+    request: HttpRequest, code: UUID, *, roles: Iterable[str] | None = None
+) -> tuple[App, str]:
+    app = get_object_or_404(App, code=code)
+    role = app.role_of(request.user)
+    if role is None:
+        raise Http404("No such app")
+    if roles is not None and role not in roles:
+        raise PermissionDenied
+    return app, role
+
+
+def require_staff(request: HttpRequest) -> None:
+    if not request.user.is_staff:
+        raise PermissionDenied

@@ -1,0 +1,46 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.contrib.auth import get_user_model
+
+from pushes.models import App, Role
+
+
+class AppForm(forms.ModelForm):
+    secret_key = forms.CharField(
+        label="SecretKey",
+        widget=forms.PasswordInput(render_value=False, attrs={"autocomplete": "off"}),
+        max_length=128,
+        help_text="The server key from the TPNS console (Basic Configuration). Stored encrypted.",
+    )
+
+    class Meta:
+        model = App
+        fields = ["name", "platform", "gateway", "access_id", "default_account_type"]
+        help_texts = {
+            "access_id": "The AccessID from the TPNS console, e.g. 1500001048.",
+            "gateway": "The TPNS service region the app was created in, or the built-in sandbox.",
+            "default_account_type": "Preselected on Create Push.",
+        }
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if self.instance.pk:
+            self.fields["secret_key"].required = False
+            self.fields["secret_key"].help_text = (
+                f"Current key ends in {self.instance.secret_key_last4}. Leave blank to keep it."
+            )
+
+
+class MemberForm(forms.Form):
+    username = forms.CharField(max_length=150)
+    role = forms.ChoiceField(choices=Role.choices)
+
+    def clean_username(self) -> Any:
+        username = self.cleaned_data["username"].strip()
+        user = get_user_model().objects.filter(username=username, is_active=True).first()
+        if user is None:
+            raise forms.ValidationError(f"No active user named “{username}”.")
+        return user

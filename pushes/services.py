@@ -1,0 +1,150 @@
+"""Writes. Views call these; only these queue tasks, and only after commit."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+
+from pushes.audit import audit_record
+from pushes.models import App, Gateway, HealthPing, Membership, Role
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AbstractBaseUser, User
+
+APP_FIELDS = ("name", "platform", "access_id", "gateway", "default_account_type")
+
+
+def _require_staff(by: AbstractBaseUser) -> None:
+    if not getattr(by, "is_staff", False):
+        raise PermissionDenied("Only staff administrators can create apps.")
+
+
+def _register_on_sandbox(app: App) -> None:
+    if app.gateway == Gateway.SANDBOX:
+        from pushes.sandbox.services import ensure_app
+
+        ensure_app(access_id=app.access_id, secret_key=app.secret_key, name=app.name)
+
+
+@transaction.atomic
+def app_create(
+    *,
+    by: User,
+    name: str,
+    platform: str,
+    access_id: str,
+    secret_key: str,
+    gateway: str,
+    default_account_type: int = 0,
+) -> App:
+    _require_staff(by)
+    app = App(
+        name=name,
+        platform=platform,
+        access_id=access_id,
+        gateway=gateway,
+        default_account_type=default_account_type,
+    )
+    app.secret_key = secret_key
+    app.full_clean()
+    app.save()
+    audit_record(
+        actor=by, action="app.created", obj=app, data={f: getattr(app, f) for f in APP_FIELDS}
+    )
+    _register_on_sandbox(app)
+    return app
+
+
+@transaction.atomic
+def app_update(
+    *, app: App, by: User, secret_key: str | None = None, **fields: object
+) -> App:
+    unknown = set(fields) - set(APP_FIELDS)
+    if unknown:
+        raise TypeError(f"not editable: {', '.join(sorted(unknown))}")
+    changes = {
+        name: {"from": getattr(app, name), "to": value}
+        for name, value in fields.items()
+        if getattr(app, name) != value
+    }
+    for name, value in fields.items():
+        setattr(app, name, value)
+    if secret_key:
+        app.secret_key = secret_key
+        # Record that the key changed, never the key itself.
+        changes["secret_key"] = {"from": "••••", "to": f"••••{app.secret_key_last4}"}
+    if not changes:
+        return app
+    app.full_clean()
+    app.save()
+    audit_record(actor=by, action="app.updated", obj=app, data={"changes": changes})
+    _register_on_sandbox(app)
+    return app
+
+
+@transaction.atomic
+def app_set_paused(*, app: App, by: User, paused: bool) -> App:
+    if app.is_paused == paused:
+        return app
+    app.is_paused = paused
+    app.save(update_fields=["is_paused", "updated_at"])
+    audit_record(actor=by, action="app.paused" if paused else "app.resumed", obj=app)
+    return app
+
+
+@transaction.atomic
+def membership_set(*, app: App, by: User, user: User, role: str) -> Membership:
+    """Add a member, or change an existing member's role."""
+    if role not in Role.values:
+        raise ValidationError({"role": f"Unknown role {role!r}."})
+    membership = Membership.objects.select_for_update().filter(app=app, user=user).first()
+    if membership is None:
+        membership = Membership(app=app, user=user, role=role)
+        membership.full_clean()
+        membership.save()
+        audit_record(
+            actor=by, action="member.added", obj=membership,
+            data={"user": user.get_username(), "role": role},
+        )
+    elif membership.role != role:
+        old = membership.role
+        membership.role = role
+        membership.save(update_fields=["role", "updated_at"])
+        audit_record(
+            actor=by, action="member.role_changed", obj=membership,
+            data={"user": user.get_username(), "from": old, "to": role},
+        )
+    return membership
+
+
+@transaction.atomic
+def membership_remove(*, membership: Membership, by: User) -> None:
+    if membership.user_id == by.pk and not by.is_staff:
+        raise ValidationError("You cannot remove yourself; ask another admin.")
+    audit_record(
+        actor=by, action="member.removed", obj=membership, app=membership.app,
+        data={"user": membership.user.get_username(), "role": membership.role},
+    )
+    membership.delete()
+
+
+def health_ping_create() -> HealthPing:
+    """Queue a round trip through the broker to a worker, answered in the database."""
+    from pushes.tasks import answer_ping
+
+    with transaction.atomic():
+        ping = HealthPing.objects.create()
+        answer_ping.delay_on_commit(ping.id)
+    return ping
+
+
+def health_ping_answer(*, ping_id: int, worker: str) -> bool:
+    from django.utils import timezone
+
+    return bool(
+        HealthPing.objects.filter(id=ping_id, answered_at__isnull=True).update(
+            answered_at=timezone.now(), worker=worker[:200]
+        )
+    )
