@@ -1,4 +1,4 @@
-"""The push domain: apps, members, audit trail."""
+"""Apps (TPNS credentials and gateway) and their members."""
 
 from __future__ import annotations
 
@@ -11,17 +11,10 @@ from django.db import models
 
 from pushes import crypto
 from pushes.account_types import ACCOUNT_TYPES
+from pushes.models.base import TimestampedModel
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
-
-
-class TimestampedModel(models.Model):
-    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
-    updated_at = models.DateTimeField(auto_now=True)
-
-    class Meta:
-        abstract = True
 
 
 class Gateway(models.TextChoices):
@@ -43,7 +36,9 @@ class Role(models.TextChoices):
     REVIEWER = "reviewer", "Reviewer"
 
 
-access_id_validator = RegexValidator(r"^\d{6,20}$", "AccessID is the number shown in the TPNS console.")
+access_id_validator = RegexValidator(
+    r"^\d{6,20}$", "AccessID is the number shown in the TPNS console."
+)
 
 
 class App(TimestampedModel):
@@ -106,47 +101,3 @@ class Membership(TimestampedModel):
 
     def __str__(self) -> str:
         return f"{self.user} · {self.get_role_display()} of {self.app}"
-
-
-class AuditEvent(models.Model):
-    """Append-only, hash-chained record of every state change and admin action."""
-
-    created_at = models.DateTimeField(db_index=True)
-    actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
-    actor_name = models.CharField(max_length=150, blank=True)
-    action = models.CharField(max_length=64, db_index=True)
-    object_type = models.CharField(max_length=64)
-    object_id = models.CharField(max_length=64)
-    object_repr = models.CharField(max_length=200, blank=True)
-    app = models.ForeignKey(App, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
-    data = models.JSONField(default=dict, blank=True)
-    # Unique prev_hash keeps the chain linear: two writers racing for the same
-    # tail cannot both append; the loser retries on the new tail.
-    prev_hash = models.CharField(max_length=64, unique=True)
-    hash = models.CharField(max_length=64, unique=True)
-
-    class Meta:
-        ordering = ["-id"]
-
-    def __str__(self) -> str:
-        return f"{self.created_at:%Y-%m-%d %H:%M:%S} {self.actor_name or 'system'} {self.action}"
-
-    def save(self, *args: object, **kwargs: object) -> None:
-        if self.pk is not None:
-            raise ValueError("Audit events are append-only")
-        super().save(*args, **kwargs)  # type: ignore[arg-type]
-
-    def delete(self, *args: object, **kwargs: object) -> tuple[int, dict[str, int]]:
-        raise ValueError("Audit events are append-only")
-
-
-class HealthPing(TimestampedModel):
-    """A round trip through the broker: the web queues it, a worker answers it."""
-
-    answered_at = models.DateTimeField(null=True, blank=True)
-    worker = models.CharField(max_length=200, blank=True)
-
-    def __str__(self) -> str:
-        return f"ping {self.pk}"
