@@ -122,7 +122,9 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = os.getenv("REDIS_URL", "")
 if REDIS_URL:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+    CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
+    }
 else:
     CACHES = {
         "default": {
@@ -213,7 +215,16 @@ CELERY_TASK_TIME_LIMIT = 90
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 CELERY_TASK_DEFAULT_QUEUE = os.getenv("CELERY_QUEUE", "celery")
-CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {}
+CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
+    "sweep": {"task": "pushes.tasks.sweep", "schedule": 60.0},
+    "package-retention": {"task": "pushes.tasks.apply_package_retention", "schedule": 3600.0},
+}
+# An approved push whose task has not claimed it within this time is queued again
+# (claims make duplicates harmless); `sending` older than this became `in_doubt`.
+PUSH_REQUEUE_AFTER_SECONDS = env_int("PUSH_REQUEUE_AFTER_SECONDS", 120)
+PUSH_STALE_AFTER_SECONDS = env_int("PUSH_STALE_AFTER_SECONDS", CELERY_TASK_TIME_LIMIT + 30)
+PUSH_MAX_RETRIES = env_int("PUSH_MAX_RETRIES", 5)
+PUSH_RETRY_BACKOFF_SECONDS = env_int("PUSH_RETRY_BACKOFF_SECONDS", 10)
 
 # TPNS. The sandbox gateway lives in this same Django project under /sandbox/;
 # workers reach it over HTTP at this base URL.

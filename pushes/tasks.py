@@ -1,8 +1,14 @@
-"""Celery tasks: take ids, call one service."""
+"""Celery tasks: take ids, call one service. Claims in the services make reruns no-ops."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from celery import Task, shared_task
+from celery.contrib.django.task import DjangoTask
+from django.conf import settings
+
+from pushes.tpns.errors import TransientTpnsError
 
 
 @shared_task(bind=True, acks_late=True)
@@ -11,3 +17,65 @@ def answer_ping(self: Task, ping_id: int) -> None:
     from pushes.services import health_ping_answer
 
     health_ping_answer(ping_id=ping_id, worker=self.request.hostname or "")
+
+
+class DeliveryTask(DjangoTask):
+    """Retries transient gateway errors with backoff and jitter; when retries run out the
+    push fails with the last reason."""
+
+    autoretry_for = (TransientTpnsError,)
+    retry_backoff = settings.PUSH_RETRY_BACKOFF_SECONDS
+    retry_backoff_max = 600
+    retry_jitter = True
+    max_retries = settings.PUSH_MAX_RETRIES
+    acks_late = True
+
+    def on_failure(
+        self,
+        exc: BaseException,
+        task_id: str,
+        args: tuple[Any, ...],
+        kwargs: dict[str, Any],
+        einfo: Any,
+    ) -> None:
+        if isinstance(exc, TransientTpnsError):
+            from pushes.services.delivery import push_fail_after_retries
+
+            push_fail_after_retries(push_id=args[0], reason=str(exc))
+
+
+@shared_task(bind=True, base=DeliveryTask)
+def deliver_push(self: Task, push_id: int) -> None:
+    """Send one push. Safe to rerun: push_deliver claims the row first."""
+    from pushes.services.delivery import push_deliver
+
+    push_deliver(push_id=push_id)
+
+
+@shared_task(acks_late=True)
+def reconcile_push(push_id: int) -> None:
+    """Settle an in-doubt push from the gateway's push records, if it is there."""
+    from pushes.services.delivery import push_reconcile
+
+    push_reconcile(push_id=push_id)
+
+
+@shared_task(acks_late=True)
+def cancel_scheduled_push(push_id: int, user_id: int) -> None:
+    from pushes.services.delivery import push_cancel_at_gateway
+
+    push_cancel_at_gateway(push_id=push_id, user_id=user_id)
+
+
+@shared_task
+def sweep() -> dict[str, int]:
+    from pushes.services.delivery import sweep as run_sweep
+
+    return run_sweep()
+
+
+@shared_task
+def apply_package_retention() -> int:
+    from pushes.services.packages import package_apply_retention
+
+    return package_apply_retention()

@@ -3,7 +3,7 @@ from __future__ import annotations
 import factory
 from django.contrib.auth import get_user_model
 
-from pushes.models import App, Gateway, Membership, Role
+from pushes.models import AccountPackage, App, Gateway, Membership, Push, Role
 
 
 class UserFactory(factory.django.DjangoModelFactory):
@@ -33,3 +33,29 @@ class MembershipFactory(factory.django.DjangoModelFactory):
     app = factory.SubFactory(AppFactory)
     user = factory.SubFactory(UserFactory)
     role = Role.MARKETER
+
+
+class PackageFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = AccountPackage
+
+    app = factory.SubFactory(AppFactory)
+    original_name = "accounts.txt"
+    status = AccountPackage.Status.VALID
+    accounts = 3
+    rows = 3
+    size = 20
+    format = "txt"
+    sha256 = factory.Sequence(lambda n: f"{n:064x}")
+    file = factory.django.FileField(filename="accounts.txt", data=b"alice\nbob\ncarol\n")
+
+
+def make_push(
+    *, app: App, author: object, accounts: str = "alice\nbob\n", **fields: object
+) -> Push:
+    """A draft push through the service, as the console makes them."""
+    from pushes.services.pushes import PushFields, push_save_draft
+
+    values = {"title": "Spring sale", "content": "20% off today", "accounts_text": accounts}
+    values.update(fields)
+    return push_save_draft(app=app, by=author, fields=PushFields(**values))

@@ -6,8 +6,16 @@ from pushes.models.app import App, Gateway, Membership, Platform, Role
 from pushes.models.audit import AuditEvent
 from pushes.models.base import TimestampedModel
 from pushes.models.health import HealthPing
+from pushes.models.package import AccountPackage
+from pushes.models.push import Approval, DeliveryAttempt, Notification, Push, PushRevision
 
 __all__ = [
+    "AccountPackage",
+    "Approval",
+    "DeliveryAttempt",
+    "Notification",
+    "Push",
+    "PushRevision",
     "App",
     "AuditEvent",
     "Gateway",

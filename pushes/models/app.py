@@ -51,6 +51,12 @@ class App(TimestampedModel):
     gateway = models.CharField(max_length=16, choices=Gateway, default=Gateway.SANDBOX)
     default_account_type = models.PositiveIntegerField(choices=ACCOUNT_TYPES, default=0)
     is_paused = models.BooleanField(default=False)
+    # Pushes targeting more accounts than this need two approvals (blank: one is enough).
+    two_approvals_above = models.PositiveIntegerField(null=True, blank=True)
+    # Accounts that receive test pushes from the preview, without review (at most 20).
+    test_accounts = models.JSONField(default=list, blank=True)
+    # Account package files are deleted this many days after upload (blank: kept).
+    package_retention_days = models.PositiveIntegerField(null=True, blank=True)
     members = models.ManyToManyField(
         settings.AUTH_USER_MODEL, through="Membership", related_name="push_apps"
     )

@@ -1,4 +1,4 @@
-"""Writes. Views call these; only these queue tasks, and only after commit."""
+"""Apps, members and the health ping."""
 
 from __future__ import annotations
 
@@ -58,9 +58,7 @@ def app_create(
 
 
 @transaction.atomic
-def app_update(
-    *, app: App, by: User, secret_key: str | None = None, **fields: object
-) -> App:
+def app_update(*, app: App, by: User, secret_key: str | None = None, **fields: object) -> App:
     unknown = set(fields) - set(APP_FIELDS)
     if unknown:
         raise TypeError(f"not editable: {', '.join(sorted(unknown))}")
@@ -91,6 +89,14 @@ def app_set_paused(*, app: App, by: User, paused: bool) -> App:
     app.is_paused = paused
     app.save(update_fields=["is_paused", "updated_at"])
     audit_record(actor=by, action="app.paused" if paused else "app.resumed", obj=app)
+    if not paused:
+        # Work held while paused goes out now rather than at the next sweep.
+        from pushes.tasks import deliver_push
+
+        for push_id in app.pushes.filter(status__in=["approved", "uploaded"]).values_list(
+            "id", flat=True
+        ):
+            deliver_push.delay_on_commit(push_id)
     return app
 
 
@@ -105,7 +111,9 @@ def membership_set(*, app: App, by: User, user: User, role: str) -> Membership:
         membership.full_clean()
         membership.save()
         audit_record(
-            actor=by, action="member.added", obj=membership,
+            actor=by,
+            action="member.added",
+            obj=membership,
             data={"user": user.get_username(), "role": role},
         )
     elif membership.role != role:
@@ -113,7 +121,9 @@ def membership_set(*, app: App, by: User, user: User, role: str) -> Membership:
         membership.role = role
         membership.save(update_fields=["role", "updated_at"])
         audit_record(
-            actor=by, action="member.role_changed", obj=membership,
+            actor=by,
+            action="member.role_changed",
+            obj=membership,
             data={"user": user.get_username(), "from": old, "to": role},
         )
     return membership
@@ -124,7 +134,10 @@ def membership_remove(*, membership: Membership, by: User) -> None:
     if membership.user_id == by.pk and not by.is_staff:
         raise ValidationError("You cannot remove yourself; ask another admin.")
     audit_record(
-        actor=by, action="member.removed", obj=membership, app=membership.app,
+        actor=by,
+        action="member.removed",
+        obj=membership,
+        app=membership.app,
         data={"user": membership.user.get_username(), "role": membership.role},
     )
     membership.delete()

@@ -1,0 +1,77 @@
+"""Account packages: an uploaded file of accounts, validated once, then immutable."""
+
+from __future__ import annotations
+
+from pathlib import PurePosixPath
+from uuid import uuid4
+
+from django.conf import settings
+from django.db import models
+
+from pushes.models.app import App
+from pushes.models.base import TimestampedModel
+
+
+def package_upload_to(instance: AccountPackage, filename: str) -> str:
+    # A generated name: the original name is user input and is kept only as data.
+    suffix = PurePosixPath(filename).suffix.lower()[:5]
+    return f"packages/{instance.app.code}/{uuid4().hex}{suffix}"
+
+
+def report_upload_to(instance: AccountPackage, filename: str) -> str:
+    return f"packages/{instance.app.code}/{instance.code}-errors.csv"
+
+
+class AccountPackage(TimestampedModel):
+    class Status(models.TextChoices):
+        PENDING = "pending", "Waiting for validation"
+        VALIDATING = "validating", "Validating"
+        VALID = "valid", "Valid"
+        INVALID = "invalid", "Rejected"
+
+    code = models.UUIDField(default=uuid4, unique=True, editable=False)
+    app = models.ForeignKey(App, on_delete=models.CASCADE, related_name="packages")
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    file = models.FileField(upload_to=package_upload_to, max_length=300, blank=True)
+    original_name = models.CharField(max_length=100)
+    size = models.PositiveBigIntegerField(default=0)
+    sha256 = models.CharField(max_length=64, blank=True)
+    format = models.CharField(max_length=8, blank=True)
+    status = models.CharField(max_length=16, choices=Status, default=Status.PENDING)
+    # Validation progress, for the live progress bar.
+    bytes_done = models.PositiveBigIntegerField(default=0)
+    rows = models.PositiveIntegerField(default=0)
+    accounts = models.PositiveIntegerField(default=0)
+    duplicates = models.PositiveIntegerField(default=0)
+    invalid_rows = models.PositiveIntegerField(default=0)
+    errors = models.JSONField(default=list, blank=True)  # first 100 [{"line", "reason"}]
+    problem = models.TextField(blank=True)
+    error_report = models.FileField(upload_to=report_upload_to, max_length=300, blank=True)
+    validated_at = models.DateTimeField(null=True, blank=True)
+    file_deleted_at = models.DateTimeField(null=True, blank=True)
+    # Built by Pushdeck from a typed list of more than 1000 accounts.
+    is_generated = models.BooleanField(default=False)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=~models.Q(status="valid") | models.Q(invalid_rows=0, accounts__gt=0),
+                name="package_valid_means_clean",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.original_name
+
+    @property
+    def is_finished(self) -> bool:
+        return self.status in {self.Status.VALID, self.Status.INVALID}
+
+    @property
+    def progress_percent(self) -> int:
+        if self.is_finished:
+            return 100
+        return min(99, int(self.bytes_done * 100 / self.size)) if self.size else 0

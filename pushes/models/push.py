@@ -1,0 +1,257 @@
+"""Pushes, their reviews, delivery attempts and revisions."""
+
+from __future__ import annotations
+
+from uuid import uuid4
+
+from django.conf import settings
+from django.db import models
+
+from pushes.account_types import ACCOUNT_TYPES
+from pushes.models.app import App
+from pushes.models.base import TimestampedModel
+from pushes.models.package import AccountPackage
+
+
+class Push(TimestampedModel):
+    class Status(models.TextChoices):
+        DRAFT = "draft", "Draft"
+        PENDING_REVIEW = "pending_review", "Pending review"
+        APPROVED = "approved", "Approved"
+        REJECTED = "rejected", "Rejected"
+        UPLOADING = "uploading", "Uploading package"
+        UPLOADED = "uploaded", "Package uploaded"
+        SENDING = "sending", "Sending"
+        SENT = "sent", "Sent"
+        FAILED = "failed", "Failed"
+        IN_DOUBT = "in_doubt", "In doubt"
+        CANCELLED = "cancelled", "Cancelled"
+
+    class Target(models.TextChoices):
+        ACCOUNT = "account", "One account"
+        ACCOUNT_LIST = "account_list", "Account list"
+        PACKAGE = "package_account_push", "Account package"
+
+    class Source(models.TextChoices):
+        MANUAL = "manual", "Typed accounts"
+        PACKAGE = "package", "Account package"
+
+    class MessageType(models.TextChoices):
+        NOTIFY = "notify", "Notification"
+        MESSAGE = "message", "In-app message"
+
+    class PushTo(models.IntegerChoices):
+        LATEST_DEVICE = 0, "The account's latest device"
+        ALL_DEVICES = 1, "All of the account's devices"
+
+    class OpenAction(models.TextChoices):
+        APP = "app", "Open the app"
+        URL = "url", "Open a URL"
+        INTENT = "intent", "Open an intent"
+
+    code = models.UUIDField(default=uuid4, unique=True, editable=False)
+    app = models.ForeignKey(App, on_delete=models.PROTECT, related_name="pushes")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="authored_pushes"
+    )
+    status = models.CharField(max_length=16, choices=Status, default=Status.DRAFT, db_index=True)
+    is_test = models.BooleanField(default=False)
+
+    # What is sent.
+    source = models.CharField(max_length=8, choices=Source, default=Source.MANUAL)
+    accounts = models.JSONField(default=list, blank=True)  # typed accounts, distinct, in order
+    accounts_text = models.TextField(blank=True)  # as typed, to give it back unchanged
+    package = models.ForeignKey(
+        AccountPackage, null=True, blank=True, on_delete=models.PROTECT, related_name="pushes"
+    )
+    account_type = models.PositiveIntegerField(choices=ACCOUNT_TYPES, default=0)
+    account_push_type = models.PositiveSmallIntegerField(
+        choices=PushTo, default=PushTo.LATEST_DEVICE
+    )
+    message_type = models.CharField(max_length=8, choices=MessageType, default=MessageType.NOTIFY)
+    title = models.CharField(max_length=200, blank=True)
+    content = models.TextField(blank=True)
+    expire_time = models.PositiveIntegerField(null=True, blank=True)  # seconds of offline storage
+    send_time = models.DateTimeField(null=True, blank=True)
+    custom_content = models.JSONField(default=dict, blank=True)
+    open_action = models.CharField(max_length=8, choices=OpenAction, default=OpenAction.APP)
+    open_target = models.CharField(max_length=500, blank=True)
+
+    # The frozen snapshot a review approves.
+    target = models.CharField(max_length=24, choices=Target, blank=True)
+    total_count = models.PositiveIntegerField(default=0)
+    payload = models.JSONField(default=dict, blank=True)
+    content_hash = models.CharField(max_length=64, blank=True)
+    submitted_at = models.DateTimeField(null=True, blank=True)
+
+    # Review.
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    reviewed_at = models.DateTimeField(null=True, blank=True)
+    review_comment = models.TextField(blank=True)
+    approved_hash = models.CharField(max_length=64, blank=True)
+
+    # Delivery.
+    generated_package = models.ForeignKey(
+        AccountPackage, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    upload_id = models.BigIntegerField(null=True, blank=True)
+    push_id = models.CharField(max_length=64, blank=True)
+    ret_code = models.IntegerField(null=True, blank=True)
+    err_msg = models.TextField(blank=True)
+    queued_at = models.DateTimeField(null=True, blank=True)  # delivery task last queued
+    claimed_at = models.DateTimeField(null=True, blank=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    targeted = models.PositiveIntegerField(null=True, blank=True)  # from the sandbox
+    delivered = models.PositiveIntegerField(null=True, blank=True)
+    unbound = models.PositiveIntegerField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(reviewed_by__isnull=True)
+                | ~models.Q(reviewed_by=models.F("created_by")),
+                name="push_no_self_review",
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(source="package")
+                | models.Q(package__isnull=False)
+                | models.Q(status="draft"),
+                name="push_package_source_has_package",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.title or f"Push {str(self.code)[:8]}"
+
+    FINISHED = frozenset({Status.SENT, Status.FAILED, Status.REJECTED, Status.CANCELLED})
+    EDITABLE = frozenset({Status.DRAFT, Status.PENDING_REVIEW, Status.REJECTED})
+    CANCELLABLE = frozenset(
+        {Status.DRAFT, Status.PENDING_REVIEW, Status.APPROVED, Status.UPLOADING, Status.UPLOADED}
+    )
+
+    @property
+    def is_finished(self) -> bool:
+        return self.status in self.FINISHED
+
+    @property
+    def is_editable(self) -> bool:
+        return self.status in self.EDITABLE
+
+    @property
+    def is_in_flight(self) -> bool:
+        return self.status in {
+            self.Status.APPROVED,
+            self.Status.UPLOADING,
+            self.Status.UPLOADED,
+            self.Status.SENDING,
+        }
+
+
+class Approval(models.Model):
+    """One reviewer's approval of one exact content hash."""
+
+    push = models.ForeignKey(Push, on_delete=models.CASCADE, related_name="approvals")
+    reviewer = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    # The push's author, copied so the database itself can refuse self-approval.
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    content_hash = models.CharField(max_length=64)
+    comment = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["push", "reviewer", "content_hash"], name="approval_once_per_version"
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(reviewer=models.F("author")), name="approval_not_by_author"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"approval of {self.push_id} by {self.reviewer_id}"
+
+
+class PushRevision(models.Model):
+    """The frozen snapshot at each submission, for reviewers' diffs."""
+
+    push = models.ForeignKey(Push, on_delete=models.CASCADE, related_name="revisions")
+    number = models.PositiveIntegerField()
+    snapshot = models.JSONField()
+    content_hash = models.CharField(max_length=64)
+    submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["number"]
+        constraints = [
+            models.UniqueConstraint(fields=["push", "number"], name="revision_unique_number"),
+        ]
+
+    def __str__(self) -> str:
+        return f"revision {self.number} of {self.push_id}"
+
+
+class DeliveryAttempt(models.Model):
+    """One call to the gateway. The console answers "did it send?" from these rows."""
+
+    class Kind(models.TextChoices):
+        UPLOAD = "upload", "Package upload"
+        PUSH = "push", "Push call"
+        RECORD = "record", "Push record lookup"
+        CANCEL = "cancel", "Cancel scheduled push"
+        TEST = "test", "Test push"
+
+    class Outcome(models.TextChoices):
+        PENDING = "pending", "In progress"
+        OK = "ok", "OK"
+        TRANSIENT = "transient", "Temporary error"
+        PERMANENT = "permanent", "Error"
+        UNKNOWN = "unknown", "Outcome unknown"
+
+    push = models.ForeignKey(Push, on_delete=models.CASCADE, related_name="attempts")
+    kind = models.CharField(max_length=8, choices=Kind)
+    started_at = models.DateTimeField()
+    finished_at = models.DateTimeField(null=True, blank=True)
+    http_status = models.PositiveSmallIntegerField(null=True, blank=True)
+    ret_code = models.IntegerField(null=True, blank=True)
+    err_msg = models.TextField(blank=True)
+    outcome = models.CharField(max_length=10, choices=Outcome, default=Outcome.PENDING)
+
+    class Meta:
+        ordering = ["started_at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.kind} attempt for {self.push_id}: {self.outcome}"
+
+    @property
+    def duration_ms(self) -> int | None:
+        if self.finished_at is None:
+            return None
+        return int((self.finished_at - self.started_at).total_seconds() * 1000)
+
+
+class Notification(TimestampedModel):
+    """A notice for one user about one push (review requested, approved, sent, …)."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="push_notifications"
+    )
+    push = models.ForeignKey(Push, on_delete=models.CASCADE, related_name="notifications")
+    message = models.CharField(max_length=300)
+    read_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return self.message

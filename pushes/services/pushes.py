@@ -1,0 +1,358 @@
+"""Authoring and review of pushes: drafts, submission, four-eyes approval, cancel."""
+
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from pushes import snapshot
+from pushes.audit import audit_record
+from pushes.models import AccountPackage, Approval, Notification, Push, PushRevision, Role
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
+
+    from pushes.models import App
+
+MAX_TYPED_ACCOUNTS = 100_000
+
+
+class ReviewError(Exception):
+    """A review action that is not allowed (own push, wrong state)."""
+
+
+class PushStateError(Exception):
+    """The push is not in a state that allows this action."""
+
+
+class PushValidationError(ValidationError):
+    """Errors keyed by the form field they belong to."""
+
+
+@dataclass(frozen=True)
+class TypedAccounts:
+    accounts: list[str]
+    duplicates: int
+    errors: list[tuple[int, str]]  # (line, reason)
+    lines: int
+
+
+@dataclass
+class PushFields:
+    """Everything an author can set on a push."""
+
+    source: str = Push.Source.MANUAL
+    accounts_text: str = ""
+    package: AccountPackage | None = None
+    account_type: int = 0
+    account_push_type: int = 0
+    message_type: str = Push.MessageType.NOTIFY
+    title: str = ""
+    content: str = ""
+    expire_time: int | None = None
+    send_time: datetime | None = None
+    custom_content: dict[str, Any] = field(default_factory=dict)
+    open_action: str = Push.OpenAction.APP
+    open_target: str = ""
+
+
+def parse_typed_accounts(text: str) -> TypedAccounts:
+    """Typed accounts, checked with exactly the account-package rules (one per line)."""
+    from pushes.packages import RowError, iter_accounts, validate_package
+
+    errors: list[tuple[int, str]] = []
+
+    def collect(error: RowError) -> None:
+        if len(errors) < 100:
+            errors.append((error.line, error.reason))
+
+    data = text.encode("utf-8")
+    if not data.strip():
+        return TypedAccounts(accounts=[], duplicates=0, errors=[], lines=0)
+    result = validate_package(io.BytesIO(data), "typed.txt", on_error=collect)
+    if result.problem and not errors:
+        errors.append((0, result.problem))
+    accounts = list(iter_accounts(io.BytesIO(data), "typed.txt")) if not errors else []
+    return TypedAccounts(
+        accounts=accounts, duplicates=result.duplicates, errors=errors, lines=result.rows
+    )
+
+
+def _apply(push: Push, fields: PushFields) -> None:
+    push.source = fields.source
+    push.accounts_text = fields.accounts_text
+    push.package = fields.package if fields.source == Push.Source.PACKAGE else None
+    if fields.source == Push.Source.MANUAL:
+        push.accounts = parse_typed_accounts(fields.accounts_text).accounts
+    else:
+        push.accounts = []
+    for name in (
+        "account_type",
+        "account_push_type",
+        "message_type",
+        "title",
+        "content",
+        "expire_time",
+        "send_time",
+        "custom_content",
+        "open_action",
+        "open_target",
+    ):
+        setattr(push, name, getattr(fields, name))
+
+
+@transaction.atomic
+def push_save_draft(*, app: App, by: User, fields: PushFields, push: Push | None = None) -> Push:
+    """Create or change a draft. Changing a submitted push returns it to draft and voids
+    its review."""
+    if push is None:
+        push = Push(app=app, created_by=by)
+        created = True
+    else:
+        push = Push.objects.select_for_update().get(pk=push.pk)
+        if not push.is_editable:
+            raise PushStateError(
+                f"A push that is {push.get_status_display().lower()} cannot be edited."
+            )
+        created = False
+    if fields.package is not None and fields.package.app_id != app.id:
+        raise PushValidationError({"package": "That package belongs to another app."})
+    was = push.status
+    _apply(push, fields)
+    push.target = snapshot.target_for(push)
+    push.total_count = snapshot.total_count(push)
+    if was != Push.Status.DRAFT:
+        push.status = Push.Status.DRAFT
+        push.approved_hash = ""
+        push.reviewed_by = None
+        push.reviewed_at = None
+        push.review_comment = ""
+    push.full_clean()
+    push.save()
+    if created:
+        audit_record(actor=by, action="push.created", obj=push)
+    elif was != Push.Status.DRAFT:
+        audit_record(actor=by, action="push.returned_to_draft", obj=push, data={"from": was})
+    return push
+
+
+def validate_for_submit(push: Push, *, now: datetime | None = None) -> dict[str, list[str]]:
+    """Every reason this push cannot be submitted, keyed by form field."""
+    errors: dict[str, list[str]] = {}
+
+    def add(name: str, message: str) -> None:
+        errors.setdefault(name, []).append(message)
+
+    if push.source == Push.Source.MANUAL:
+        typed = parse_typed_accounts(push.accounts_text)
+        for line, reason in typed.errors[:20]:
+            add("accounts_text", f"Line {line}: {reason}" if line else reason)
+        if not typed.errors and not typed.accounts:
+            add("accounts_text", "Enter at least one account, one per line.")
+        if typed.lines > MAX_TYPED_ACCOUNTS:
+            add(
+                "accounts_text",
+                f"Type at most {MAX_TYPED_ACCOUNTS:,} accounts; upload a package for more.",
+            )
+    elif push.package is None:
+        add("package", "Choose or upload an account package.")
+    elif push.package.status != AccountPackage.Status.VALID:
+        add(
+            "package",
+            f"The package “{push.package.original_name}” is not valid: {push.package.get_status_display().lower()}.",
+        )
+    elif push.package.file_deleted_at is not None:
+        add("package", "The package file was deleted by the retention policy; upload it again.")
+    if push.send_time is not None and push.send_time <= (now or timezone.now()):
+        add("send_time", "The scheduled time is in the past; clear it to send on approval.")
+    if not errors:
+        request = snapshot.build_request(
+            push, upload_id=1 if push.target == "package_account_push" else None
+        )
+        for problem in request.validate(now=now):
+            add(_form_field(problem.field), _sentence(problem.field, problem.message))
+    return errors
+
+
+def _form_field(path: str) -> str:
+    if path.startswith("account_list"):
+        return "accounts_text"
+    if path.startswith("message.title") or path.endswith("title"):
+        return "title"
+    if path.startswith("message.content") or path.startswith("message"):
+        return "content"
+    if "custom_content" in path:
+        return "custom_content"
+    return (
+        path
+        if path in {"expire_time", "send_time", "account_type", "account_push_type", "message_type"}
+        else "__all__"
+    )
+
+
+def _sentence(path: str, message: str) -> str:
+    return f"{path}: {message}" if path else message
+
+
+@transaction.atomic
+def push_submit(*, push: Push, by: User) -> Push:
+    """Freeze the push (payload + package hash + targets) and ask for review."""
+    push = Push.objects.select_for_update().select_related("app", "package").get(pk=push.pk)
+    if push.status not in {Push.Status.DRAFT, Push.Status.REJECTED}:
+        raise PushStateError(
+            f"Only drafts can be submitted; this push is {push.get_status_display().lower()}."
+        )
+    errors = validate_for_submit(push)
+    if errors:
+        raise PushValidationError(errors)
+    snap = snapshot.snapshot(push)
+    push.target = snap["target"]
+    push.total_count = snap["total_count"]
+    push.payload = snap["payload"]
+    push.content_hash = snapshot.content_hash(snap)
+    push.status = Push.Status.PENDING_REVIEW
+    push.submitted_at = timezone.now()
+    push.reviewed_by, push.reviewed_at, push.review_comment, push.approved_hash = None, None, "", ""
+    push.save()
+    number = push.revisions.count() + 1
+    PushRevision.objects.create(
+        push=push, number=number, snapshot=snap, content_hash=push.content_hash, submitted_by=by
+    )
+    audit_record(
+        actor=by,
+        action="push.submitted",
+        obj=push,
+        data={
+            "content_hash": push.content_hash,
+            "revision": number,
+            "total_count": push.total_count,
+        },
+    )
+    _notify(
+        push,
+        roles=(Role.REVIEWER, Role.ADMIN),
+        exclude=by,
+        message=f"“{push}” by {by.get_username()} is waiting for your review.",
+    )
+    return push
+
+
+def approvals_required(push: Push) -> int:
+    limit = push.app.two_approvals_above
+    return 2 if limit is not None and push.total_count > limit else 1
+
+
+@transaction.atomic
+def push_approve(*, push: Push, by: User, comment: str = "") -> Push:
+    """Approve exactly the frozen content. The author can never approve their own push.
+
+    Approving twice is harmless: the second call changes nothing and queues nothing.
+    """
+    push = Push.objects.select_for_update().select_related("app").get(pk=push.pk)
+    if push.created_by_id == by.pk:
+        raise ReviewError("You cannot approve your own push.")
+    if push.status != Push.Status.PENDING_REVIEW:
+        if Approval.objects.filter(push=push, reviewer=by, content_hash=push.content_hash).exists():
+            return push
+        raise ReviewError(f"This push is {push.get_status_display().lower()}, not pending review.")
+    approval, created = Approval.objects.get_or_create(
+        push=push,
+        reviewer=by,
+        content_hash=push.content_hash,
+        defaults={"author_id": push.created_by_id, "comment": comment},
+    )
+    if not created:
+        return push
+    audit_record(
+        actor=by,
+        action="push.approval_added",
+        obj=push,
+        data={"content_hash": push.content_hash, "comment": comment},
+    )
+    have = Approval.objects.filter(push=push, content_hash=push.content_hash).count()
+    if have < approvals_required(push):
+        _notify(
+            push,
+            roles=(Role.REVIEWER, Role.ADMIN),
+            exclude=by,
+            message=f"“{push}” has {have} of {approvals_required(push)} approvals; it needs another reviewer.",
+        )
+        return push
+    push.status = Push.Status.APPROVED
+    push.reviewed_by, push.reviewed_at, push.review_comment = by, timezone.now(), comment
+    push.approved_hash = push.content_hash
+    push.queued_at = timezone.now()
+    push.save()
+    audit_record(
+        actor=by, action="push.approved", obj=push, data={"content_hash": push.content_hash}
+    )
+    _notify_author(push, f"“{push}” was approved by {by.get_username()} and is being sent.")
+    from pushes.tasks import deliver_push
+
+    deliver_push.delay_on_commit(push.id)
+    return push
+
+
+@transaction.atomic
+def push_reject(*, push: Push, by: User, comment: str) -> Push:
+    push = Push.objects.select_for_update().get(pk=push.pk)
+    if push.created_by_id == by.pk:
+        raise ReviewError("You cannot review your own push.")
+    if not comment.strip():
+        raise PushValidationError(
+            {"comment": "Say why the push is rejected, so the author can fix it."}
+        )
+    if push.status != Push.Status.PENDING_REVIEW:
+        raise ReviewError(f"This push is {push.get_status_display().lower()}, not pending review.")
+    push.status = Push.Status.REJECTED
+    push.reviewed_by, push.reviewed_at, push.review_comment = by, timezone.now(), comment.strip()
+    push.save()
+    audit_record(actor=by, action="push.rejected", obj=push, data={"comment": comment.strip()})
+    _notify_author(push, f"“{push}” was rejected by {by.get_username()}: {comment.strip()}")
+    return push
+
+
+@transaction.atomic
+def push_cancel(*, push: Push, by: User) -> Push:
+    """Cancel before sending. A conditional UPDATE, so a worker's claim and a cancel
+    cannot both win."""
+    cancelled = Push.objects.filter(pk=push.pk, status__in=Push.CANCELLABLE).update(
+        status=Push.Status.CANCELLED, finished_at=timezone.now()
+    )
+    push.refresh_from_db()
+    if not cancelled:
+        if (
+            push.status == Push.Status.SENT
+            and push.target == "package_account_push"
+            and push.send_time
+            and push.send_time > timezone.now()
+        ):
+            from pushes.tasks import cancel_scheduled_push
+
+            audit_record(actor=by, action="push.cancel_requested", obj=push)
+            cancel_scheduled_push.delay_on_commit(push.id, by.pk)
+            return push
+        raise PushStateError(
+            f"A push that is {push.get_status_display().lower()} cannot be cancelled."
+        )
+    audit_record(actor=by, action="push.cancelled", obj=push)
+    return push
+
+
+def _notify(push: Push, *, roles: tuple[str, ...], exclude: User | None, message: str) -> None:
+    users = push.app.memberships.filter(role__in=roles).exclude(
+        user_id=getattr(exclude, "pk", None)
+    )
+    Notification.objects.bulk_create(
+        [Notification(user_id=m.user_id, push=push, message=message[:300]) for m in users]
+    )
+
+
+def _notify_author(push: Push, message: str) -> None:
+    Notification.objects.create(user_id=push.created_by_id, push=push, message=message[:300])

@@ -1,0 +1,252 @@
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import pytest
+from django.db import IntegrityError, transaction
+
+from pushes.audit import verify_chain
+from pushes.models import Approval, AuditEvent, Notification, Push, PushRevision
+from pushes.services.pushes import (
+    PushFields,
+    PushStateError,
+    PushValidationError,
+    ReviewError,
+    push_approve,
+    push_cancel,
+    push_reject,
+    push_save_draft,
+    push_submit,
+)
+from tests.factories import MembershipFactory, PackageFactory, UserFactory, make_push
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
+    from pytest_django import DjangoCaptureOnCommitCallbacks
+
+    from pushes.models import App
+
+pytestmark = pytest.mark.django_db
+
+
+def test_typed_accounts_pick_the_target(app: App, marketer: User) -> None:
+    one = make_push(app=app, author=marketer, accounts="alice")
+    few = make_push(app=app, author=marketer, accounts="alice\nbob\nalice\n")
+    many = make_push(
+        app=app, author=marketer, accounts="\n".join(f"user{i:04d}" for i in range(1001))
+    )
+    assert (one.target, one.total_count) == ("account", 1)
+    assert (few.target, few.total_count, few.accounts) == ("account_list", 2, ["alice", "bob"])
+    assert (many.target, many.total_count) == ("package_account_push", 1001)
+
+
+def test_submit_freezes_payload_and_hash(app: App, marketer: User) -> None:
+    push = push_submit(push=make_push(app=app, author=marketer), by=marketer)
+    assert push.status == Push.Status.PENDING_REVIEW
+    assert push.payload == {
+        "audience_type": "account_list",
+        "account_list": ["alice", "bob"],
+        "account_type": 0,
+        "account_push_type": 0,
+        "message_type": "notify",
+        "message": {"title": "Spring sale", "content": "20% off today"},
+    }
+    assert len(push.content_hash) == 64
+    assert PushRevision.objects.get(push=push).content_hash == push.content_hash
+
+
+def test_submit_errors_name_the_field_and_line(app: App, marketer: User) -> None:
+    push = make_push(app=app, author=marketer, accounts="alice\nx\n", title="")
+    with pytest.raises(PushValidationError) as caught:
+        push_submit(push=push, by=marketer)
+    assert caught.value.message_dict == {
+        "accounts_text": ["Line 2: account has 1 character; accounts have 2–100 characters"]
+    }
+    push.refresh_from_db()
+    assert push.status == Push.Status.DRAFT
+
+
+def test_empty_title_is_refused_for_a_notification(app: App, marketer: User) -> None:
+    push = make_push(app=app, author=marketer, title="")
+    with pytest.raises(PushValidationError) as caught:
+        push_submit(push=push, by=marketer)
+    assert list(caught.value.message_dict) == ["title"]
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        {"title": "Other"},
+        {"content": "Other"},
+        {"accounts_text": "alice\ncarol\n"},
+        {"account_type": 1002},
+        {"account_push_type": 1},
+        {"expire_time": 3600},
+        {"message_type": "message"},
+        {"custom_content": {"k": "v"}},
+        {"open_action": "url", "open_target": "https://example.com"},
+    ],
+)
+def test_content_hash_changes_when_anything_sent_changes(
+    app: App, marketer: User, change: dict[str, object]
+) -> None:
+    base = push_submit(push=make_push(app=app, author=marketer), by=marketer)
+    other = push_submit(push=make_push(app=app, author=marketer, **change), by=marketer)
+    assert base.content_hash != other.content_hash
+
+
+def test_package_hash_is_part_of_the_content(app: App, marketer: User) -> None:
+    first = PackageFactory(app=app)
+    second = PackageFactory(app=app)
+    a = push_submit(
+        push=make_push(app=app, author=marketer, source="package", package=first), by=marketer
+    )
+    b = push_submit(
+        push=make_push(app=app, author=marketer, source="package", package=second), by=marketer
+    )
+    assert a.target == "package_account_push" and a.total_count == 3
+    assert a.content_hash != b.content_hash
+
+
+def test_a_package_of_another_app_is_refused(app: App, marketer: User) -> None:
+    foreign = PackageFactory()
+    with pytest.raises(PushValidationError):
+        make_push(app=app, author=marketer, source="package", package=foreign)
+
+
+def test_approval_queues_delivery_after_commit(
+    app: App,
+    marketer: User,
+    reviewer: User,
+    django_capture_on_commit_callbacks: DjangoCaptureOnCommitCallbacks,
+) -> None:
+    push = push_submit(push=make_push(app=app, author=marketer), by=marketer)
+    with django_capture_on_commit_callbacks() as callbacks:
+        push_approve(push=push, by=reviewer, comment="ok")
+    push.refresh_from_db()
+    assert push.status == Push.Status.APPROVED
+    assert push.approved_hash == push.content_hash
+    assert push.reviewed_by == reviewer
+    assert len(callbacks) == 1
+
+
+def test_the_author_cannot_approve_their_own_push(app: App, app_admin: User) -> None:
+    push = push_submit(push=make_push(app=app, author=app_admin), by=app_admin)
+    with pytest.raises(ReviewError, match="your own push"):
+        push_approve(push=push, by=app_admin)
+    push.refresh_from_db()
+    assert push.status == Push.Status.PENDING_REVIEW
+
+
+def test_the_database_refuses_self_approval(app: App, marketer: User) -> None:
+    push = push_submit(push=make_push(app=app, author=marketer), by=marketer)
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Approval.objects.create(push=push, reviewer=marketer, author=marketer, content_hash="x")
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Push.objects.filter(pk=push.pk).update(reviewed_by=marketer)
+
+
+def test_approving_twice_queues_once(
+    app: App,
+    marketer: User,
+    reviewer: User,
+    django_capture_on_commit_callbacks: DjangoCaptureOnCommitCallbacks,
+) -> None:
+    push = push_submit(push=make_push(app=app, author=marketer), by=marketer)
+    with django_capture_on_commit_callbacks() as callbacks:
+        push_approve(push=push, by=reviewer)
+        push_approve(push=push, by=reviewer)
+    assert len(callbacks) == 1
+    assert AuditEvent.objects.filter(action="push.approved").count() == 1
+
+
+def test_big_pushes_need_two_approvals(
+    app: App,
+    marketer: User,
+    reviewer: User,
+    django_capture_on_commit_callbacks: DjangoCaptureOnCommitCallbacks,
+) -> None:
+    app.two_approvals_above = 1
+    app.save()
+    second = MembershipFactory(app=app, user=UserFactory(username="rita"), role="reviewer").user
+    push = push_submit(push=make_push(app=app, author=marketer), by=marketer)
+    with django_capture_on_commit_callbacks() as callbacks:
+        push_approve(push=push, by=reviewer)
+        push.refresh_from_db()
+        assert push.status == Push.Status.PENDING_REVIEW
+        push_approve(push=push, by=second)
+    push.refresh_from_db()
+    assert push.status == Push.Status.APPROVED
+    assert len(callbacks) == 1
+
+
+def test_editing_after_submission_voids_the_review(
+    app: App, marketer: User, reviewer: User
+) -> None:
+    push = push_submit(push=make_push(app=app, author=marketer), by=marketer)
+    edited = push_save_draft(
+        app=app,
+        by=marketer,
+        push=push,
+        fields=PushFields(title="Changed", content="20% off today", accounts_text="alice\nbob\n"),
+    )
+    assert edited.status == Push.Status.DRAFT
+    with pytest.raises(ReviewError):
+        push_approve(push=edited, by=reviewer)
+    resubmitted = push_submit(push=edited, by=marketer)
+    assert resubmitted.content_hash != push.content_hash
+    assert resubmitted.revisions.count() == 2
+
+
+def test_reject_needs_a_comment_and_tells_the_author(
+    app: App, marketer: User, reviewer: User
+) -> None:
+    push = push_submit(push=make_push(app=app, author=marketer), by=marketer)
+    with pytest.raises(PushValidationError):
+        push_reject(push=push, by=reviewer, comment=" ")
+    push_reject(push=push, by=reviewer, comment="Typo in the title")
+    push.refresh_from_db()
+    assert push.status == Push.Status.REJECTED
+    assert Notification.objects.filter(
+        user=marketer, message__contains="Typo in the title"
+    ).exists()
+
+
+def test_reviewers_are_notified_on_submit(app: App, marketer: User, reviewer: User) -> None:
+    push_submit(push=make_push(app=app, author=marketer), by=marketer)
+    assert Notification.objects.filter(
+        user=reviewer, message__contains="waiting for your review"
+    ).exists()
+    assert not Notification.objects.filter(user=marketer).exists()
+
+
+def test_cancel_before_sending_but_not_after(app: App, marketer: User) -> None:
+    push = push_submit(push=make_push(app=app, author=marketer), by=marketer)
+    push_cancel(push=push, by=marketer)
+    assert push.status == Push.Status.CANCELLED
+    with pytest.raises(PushStateError):
+        push_cancel(push=push, by=marketer)
+
+
+def test_each_transition_writes_exactly_one_chained_event(
+    app: App, marketer: User, reviewer: User
+) -> None:
+    push = make_push(app=app, author=marketer)
+    push = push_submit(push=push, by=marketer)
+    push_reject(push=push, by=reviewer, comment="no")
+    push_submit(push=push, by=marketer)
+    push_approve(push=push, by=reviewer)
+    actions = list(
+        AuditEvent.objects.filter(object_type="pushes.push")
+        .order_by("id")
+        .values_list("action", flat=True)
+    )
+    assert actions == [
+        "push.created",
+        "push.submitted",
+        "push.rejected",
+        "push.submitted",
+        "push.approval_added",
+        "push.approved",
+    ]
+    assert verify_chain() is None
