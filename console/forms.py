@@ -29,7 +29,9 @@ class AppForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         if self.instance.pk:
             self.fields["secret_key"].required = False
-            self.fields["secret_key"].help_text = (
+            self.fields[
+                "secret_key"
+            ].help_text = (
                 f"Current key ends in {self.instance.secret_key_last4}. Leave blank to keep it."
             )
 

@@ -1,12 +1,38 @@
-"""Sandbox inbox page (filled in with the sandbox gateway)."""
+"""Sandbox inbox: what each sandbox device received, for the apps the user belongs to."""
 
 from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
+
+from pushes.sandbox import selectors
+
+PUSHES_PER_PAGE = 25
+DEVICES_SHOWN = 50
+DELIVERIES_PER_DEVICE = 10
 
 
 @login_required
 def inbox(request: HttpRequest) -> HttpResponse:
-    return render(request, "console/sandbox_inbox.html", {})
+    apps = list(selectors.sandbox_apps_for_user(user=request.user))
+    wanted = request.GET.get("app")
+    if wanted:
+        selected = next((app for app in apps if app.access_id == wanted), None)
+        if selected is None:
+            raise Http404("No such sandbox app")
+    else:
+        selected = apps[0] if apps else None
+    context: dict[str, object] = {"apps": apps, "selected": selected}
+    if selected is not None:
+        pushes = Paginator(selectors.inbox_pushes(app=selected), PUSHES_PER_PAGE)
+        context.update(
+            devices=selectors.inbox_devices(
+                app=selected, limit=DEVICES_SHOWN, deliveries_per_device=DELIVERIES_PER_DEVICE
+            ),
+            device_total=selectors.device_total(app=selected),
+            devices_shown=DEVICES_SHOWN,
+            page=pushes.get_page(request.GET.get("page")),
+        )
+    return render(request, "console/sandbox_inbox.html", context)

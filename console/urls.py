@@ -4,7 +4,7 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from console import sandbox_views, views
+from console import package_views, push_views, review_views, sandbox_views, views
 
 pages = [
     path("", views.app_list, name="app-list"),
@@ -18,11 +18,11 @@ pages = [
         views.member_remove,
         name="member-remove",
     ),
-    path("apps/<uuid:code>/push/new/", views.push_create, name="push-create"),
-    path("pushes/", views.push_list, name="push-list"),
-    path("review/", views.review_queue, name="review-queue"),
     path("audit/", views.audit_list, name="audit-list"),
     path("sandbox-inbox/", sandbox_views.inbox, name="sandbox-inbox"),
+    *package_views.urlpatterns,
+    *push_views.urlpatterns,
+    *review_views.urlpatterns,
 ]
 
 urlpatterns = [

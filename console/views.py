@@ -98,7 +98,9 @@ def member_set(request: HttpRequest, code: UUID) -> HttpResponse:
     if form.is_valid():
         user = form.cleaned_data["username"]
         services.membership_set(app=app, by=request.user, user=user, role=form.cleaned_data["role"])
-        messages.success(request, f"{user.get_username()} is now {form.cleaned_data['role']} of {app.name}.")
+        messages.success(
+            request, f"{user.get_username()} is now {form.cleaned_data['role']} of {app.name}."
+        )
         return redirect("console:app-detail", code=app.code)
     context = {
         "app": app,
@@ -123,22 +125,6 @@ def member_remove(request: HttpRequest, code: UUID, member_id: int) -> HttpRespo
     else:
         messages.success(request, f"{membership.user.get_username()} removed from {app.name}.")
     return redirect("console:app-detail", code=app.code)
-
-
-@login_required
-def push_create(request: HttpRequest, code: UUID) -> HttpResponse:
-    app, _ = get_app_for_user(request, code, roles=AUTHORS)
-    return render(request, "console/push_create.html", {"app": app})
-
-
-@login_required
-def push_list(request: HttpRequest) -> HttpResponse:
-    return render(request, "console/push_list.html", {})
-
-
-@login_required
-def review_queue(request: HttpRequest) -> HttpResponse:
-    return render(request, "console/review_queue.html", {})
 
 
 @login_required

@@ -79,3 +79,11 @@ def apply_package_retention() -> int:
     from pushes.services.packages import package_apply_retention
 
     return package_apply_retention()
+
+
+@shared_task(acks_late=True)
+def validate_package(package_id: int) -> None:
+    """Validate an uploaded account package from storage, with live progress."""
+    from pushes.services.packages import package_validate
+
+    package_validate(package_id=package_id)

@@ -2,13 +2,22 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import pytest
 from django.urls import reverse
 
 from pushes.models import Membership
+from tests.console import access_packages, access_pushes, access_review
+from tests.console.access import (
+    ADMINS_GET,
+    ADMINS_POST,
+    AUTHORS,
+    EVERYONE,
+    MEMBERS,
+    STAFF_ONLY,
+    Page,
+)
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -22,22 +31,7 @@ pytestmark = pytest.mark.django_db
 
 PERSONAS = ["anonymous", "stranger", "marketer", "reviewer", "app_admin", "staff"]
 
-EVERYONE = {"stranger": 200, "marketer": 200, "reviewer": 200, "app_admin": 200, "staff": 200}
-MEMBERS = {"stranger": 404, "marketer": 200, "reviewer": 200, "app_admin": 200, "staff": 200}
-AUTHORS = {"stranger": 404, "marketer": 200, "reviewer": 403, "app_admin": 200, "staff": 200}
-ADMINS_GET = {"stranger": 404, "marketer": 403, "reviewer": 403, "app_admin": 200, "staff": 200}
-ADMINS_POST = {"stranger": 404, "marketer": 403, "reviewer": 403, "app_admin": 302, "staff": 302}
-STAFF_ONLY = {"stranger": 403, "marketer": 403, "reviewer": 403, "app_admin": 403, "staff": 200}
-
-
-@dataclass(frozen=True)
-class Page:
-    route: str
-    method: str
-    expect: dict[str, int]  # per signed-in persona; anonymous always goes to login
-
-
-PAGES = [
+CORE = [
     Page("app-list", "get", EVERYONE),
     Page("push-list", "get", EVERYONE),
     Page("review-queue", "get", EVERYONE),
@@ -49,20 +43,24 @@ PAGES = [
     Page("app-pause", "post", ADMINS_POST),
     # An empty member form is re-rendered with its errors.
     Page("member-set", "post", {**ADMINS_POST, "app_admin": 400, "staff": 400}),
-    Page("member-remove", "post", ADMINS_POST),
+    Page(
+        "member-remove",
+        "post",
+        ADMINS_POST,
+        kwargs=lambda app: {"member_id": Membership.objects.get(app=app, user__username="mia").id},
+    ),
     Page("push-create", "get", AUTHORS),
 ]
+PAGES = [*CORE, *access_packages.PAGES, *access_pushes.PAGES, *access_review.PAGES]
 
 
 def _url(page: Page, app: App) -> str:
     from console.urls import pages
 
     pattern = next(p for p in pages if p.name == page.route)
-    kwargs: dict[str, object] = {}
+    kwargs: dict[str, object] = dict(page.kwargs(app))
     if "code" in pattern.pattern.converters:
-        kwargs["code"] = app.code
-    if "member_id" in pattern.pattern.converters:
-        kwargs["member_id"] = Membership.objects.filter(app=app, user__username="mia").get().id
+        kwargs.setdefault("code", app.code)
     return reverse(f"console:{page.route}", kwargs=kwargs)
 
 
@@ -82,7 +80,7 @@ def client_for(
 @pytest.mark.parametrize("persona", PERSONAS)
 def test_access(page: Page, persona: str, app: App, client_for: Callable[[str], Client]) -> None:
     client = client_for(persona)
-    response = getattr(client, page.method)(_url(page, app))
+    response = getattr(client, page.method)(_url(page, app), page.data)
     if persona == "anonymous":
         assert response.status_code == 302
         assert response["Location"].startswith(reverse("login"))
