@@ -12,7 +12,7 @@ Nothing here may carry a secret: exception text ends up in logs, in the database
 from __future__ import annotations
 
 import json
-from collections.abc import Collection, Mapping
+from collections.abc import Collection, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Protocol
 
 from pushes.tpns import codes
@@ -24,8 +24,11 @@ if TYPE_CHECKING:
 class HttpResponse(Protocol):
     """The part of `requests.Response` read here; keeps this module free of `requests`."""
 
-    status_code: int
-    content: bytes
+    @property
+    def status_code(self) -> int: ...
+
+    @property
+    def content(self) -> bytes: ...
 
     @property
     def headers(self) -> Mapping[str, str]: ...
@@ -91,17 +94,31 @@ class UnknownOutcomeTpnsError(TpnsError):
 
 
 class InvalidPushRequest(PermanentTpnsError):
-    """The push failed local validation and was not sent."""
+    """The push failed local validation and was not sent. Build it with `from_errors`."""
 
-    def __init__(self, errors: list[FieldError], *, endpoint: str = "v3/push/app") -> None:
+    def __init__(
+        self,
+        message: str = "",
+        *,
+        errors: Sequence[FieldError] = (),
+        ret_code: int | None = None,
+        endpoint: str = "",
+    ) -> None:
+        # Same positional signature as TpnsError: Celery rebuilds exceptions as cls(message).
+        super().__init__(message, ret_code=ret_code, endpoint=endpoint, kind=INVALID_REQUEST)
+        self.errors = list(errors)
+
+    @classmethod
+    def from_errors(
+        cls, errors: Sequence[FieldError], *, endpoint: str = "v3/push/app"
+    ) -> InvalidPushRequest:
         text = "; ".join(str(error) for error in errors)
-        super().__init__(
+        return cls(
             f"{endpoint}: invalid request: {text}",
+            errors=errors,
             ret_code=errors[0].code if errors else None,
             endpoint=endpoint,
-            kind=INVALID_REQUEST,
         )
-        self.errors = errors
 
 
 # Besides these, any non-zero ret_code is permanent (codes.TRANSIENT_CODES are transient).
@@ -141,39 +158,46 @@ def raise_or_parse(
     ret_code = ret_code_of(body) if body is not None else None
     err_msg = err_msg_of(body) if body is not None else ""
     where = f"{endpoint}: " if endpoint else ""
-    details = {"ret_code": ret_code, "err_msg": err_msg, "http_status": status, "endpoint": endpoint}
+
+    def error(cls: type[TpnsError], summary: str, kind: str) -> TpnsError:
+        return cls(
+            summary,
+            ret_code=ret_code,
+            err_msg=err_msg,
+            http_status=status,
+            endpoint=endpoint,
+            kind=kind,
+            retry_after=_retry_after(response) if cls is TransientTpnsError else None,
+        )
 
     if not 200 <= status < 300:
-        summary = f"{where}HTTP {status}" + (f", ret_code {ret_code} ({err_msg})" if ret_code else "")
+        summary = f"{where}HTTP {status}" + (
+            f", ret_code {ret_code} ({err_msg})" if ret_code else ""
+        )
         if status in UNKNOWN_OUTCOME_HTTP_STATUSES:
-            raise UnknownOutcomeTpnsError(summary, kind=HTTP_STATUS, **details)
+            raise error(UnknownOutcomeTpnsError, summary, HTTP_STATUS)
         if status >= 500 or status in TRANSIENT_HTTP_STATUSES:
-            raise TransientTpnsError(
-                summary, kind=HTTP_STATUS, retry_after=_retry_after(response), **details
-            )
-        raise PermanentTpnsError(summary, kind=HTTP_STATUS, **details)
+            raise error(TransientTpnsError, summary, HTTP_STATUS)
+        raise error(PermanentTpnsError, summary, HTTP_STATUS)
 
     if body is None or ret_code is None:
         # A 200 we cannot read might be a proxy's page or a truncated success:
         # the gateway may have acted on the request.
-        raise UnknownOutcomeTpnsError(
-            f"{where}HTTP {status} with an unreadable body: {_preview(response.content)}",
-            kind=MALFORMED_RESPONSE,
-            **details,
-        )
+        summary = f"{where}HTTP {status} with an unreadable body: {_preview(response.content)}"
+        raise error(UnknownOutcomeTpnsError, summary, MALFORMED_RESPONSE)
     if ret_code == codes.OK or ret_code in accept:
         return body
     summary = f"{where}ret_code {ret_code} ({err_msg or codes.message_for(ret_code)})"
     if ret_code in codes.TRANSIENT_CODES:
-        raise TransientTpnsError(summary, kind=RET_CODE, **details)
-    raise PermanentTpnsError(summary, kind=RET_CODE, **details)
+        raise error(TransientTpnsError, summary, RET_CODE)
+    raise error(PermanentTpnsError, summary, RET_CODE)
 
 
 def describe(err: TpnsError) -> str:
     """One or two sentences a marketer can act on."""
     what = "push" if err.endpoint == "v3/push/app" else "request"
     if isinstance(err, InvalidPushRequest):
-        problems = "; ".join(str(error) for error in err.errors)
+        problems = "; ".join(str(error) for error in err.errors) or err.message
         return f"The {what} was not sent because it is invalid: {problems}."
     if isinstance(err, UnknownOutcomeTpnsError):
         cause = {
@@ -243,8 +267,7 @@ _SENTENCES: dict[int, str] = {
     codes.BATCH_PARTLY_ERROR: "TPNS carried out only part of the batch operation ({label}).",
     codes.BATCH_TOTAL_ERROR: "TPNS could not carry out any of the batch operation ({label}).",
     codes.REQUEST_TOO_FAST: (
-        "TPNS is rate limiting this app ({label}): too many requests in a short time. "
-        f"{_LATER}"
+        f"TPNS is rate limiting this app ({{label}}): too many requests in a short time. {_LATER}"
     ),
     codes.TOKEN_NOT_VALID: "TPNS says a device token is not valid ({label}).",
     codes.APP_NOT_PAID: (

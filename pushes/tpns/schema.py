@@ -186,7 +186,9 @@ class PushRequest:
         if self.message_type not in MESSAGE_TYPES:
             errors.append(FieldError("message_type", f"must be one of {_quoted(MESSAGE_TYPES)}"))
         if self.expire_time is not None:
-            errors += _check_int("expire_time", self.expire_time, minimum=0, maximum=MAX_EXPIRE_TIME)
+            errors += _check_int(
+                "expire_time", self.expire_time, minimum=0, maximum=MAX_EXPIRE_TIME
+            )
         errors += _check_package_only(self)
         if self.send_time is not None:
             errors += _check_send_time(self.send_time, now=now)
@@ -224,8 +226,8 @@ def channel_warnings(message: Message) -> list[FieldError]:
             warnings.append(
                 FieldError(
                     f"message.{name}",
-                    f"{len(text)} characters is more than {', '.join(over)} show; "
-                    "those channels cut it or fall back to the TPNS channel",
+                    f"is {len(text)} characters, longer than {', '.join(over)} allow; "
+                    "those channels cut it short or fall back to the TPNS channel",
                 )
             )
     return warnings
@@ -297,7 +299,9 @@ def _check_audience(request: PushRequest) -> list[FieldError]:
     if audience == "package_account_push":
         if request.account_list is not None:
             errors.append(
-                FieldError("account_list", "is not allowed with package_account_push (use upload_id)")
+                FieldError(
+                    "account_list", "is not allowed with package_account_push (use upload_id)"
+                )
             )
         if request.upload_id is None:
             errors.append(
@@ -310,17 +314,23 @@ def _check_audience(request: PushRequest) -> list[FieldError]:
         return errors
     errors += _check_account_list(request.account_list, single=audience == "account")
     if request.upload_id is not None:
-        errors.append(FieldError("upload_id", f"is only allowed with package_account_push, not {audience}"))
+        errors.append(
+            FieldError("upload_id", f"is only allowed with package_account_push, not {audience}")
+        )
     return errors
 
 
 def _check_account_list(accounts: object, *, single: bool) -> list[FieldError]:
     if accounts is None or accounts == []:
-        return [FieldError("account_list", "at least one account is required", codes.MISSING_PARAMETER)]
+        return [
+            FieldError("account_list", "at least one account is required", codes.MISSING_PARAMETER)
+        ]
     if not isinstance(accounts, list):
         return [FieldError("account_list", "must be a list of accounts")]
     if single and len(accounts) != 1:
-        return [FieldError("account_list", "must hold exactly one account for audience_type account")]
+        return [
+            FieldError("account_list", "must hold exactly one account for audience_type account")
+        ]
     if len(accounts) > MAX_ACCOUNTS_PER_LIST:
         return [
             FieldError(
@@ -336,7 +346,10 @@ def _check_account_list(accounts: object, *, single: bool) -> list[FieldError]:
             errors.append(FieldError(f"account_list[{index}]", problem))
     if len(errors) > _MAX_ACCOUNT_ERRORS:
         more = len(errors) - _MAX_ACCOUNT_ERRORS
-        errors = [*errors[:_MAX_ACCOUNT_ERRORS], FieldError("account_list", f"and {more} more invalid accounts")]
+        errors = [
+            *errors[:_MAX_ACCOUNT_ERRORS],
+            FieldError("account_list", f"and {more} more invalid accounts"),
+        ]
     return errors
 
 
@@ -385,9 +398,7 @@ def _check_send_time(value: object, *, now: datetime | None) -> list[FieldError]
         current = current.replace(tzinfo=TPNS_TIMEZONE)
     if when < current - SEND_TIME_PAST_TOLERANCE:
         return [
-            FieldError(
-                "send_time", "is more than 10 minutes in the past", codes.ILLEGAL_PUSH_TIME
-            )
+            FieldError("send_time", "is more than 10 minutes in the past", codes.ILLEGAL_PUSH_TIME)
         ]
     if when > current + MAX_SCHEDULE_AHEAD:
         return [FieldError("send_time", "must be at most 90 days ahead")]
@@ -425,7 +436,9 @@ def _check_message(message: Message, *, notify: bool) -> list[FieldError]:
                     )
                 )
             else:
-                errors += _check_custom_content(f"message.{name}.custom_content", section["custom_content"])
+                errors += _check_custom_content(
+                    f"message.{name}.custom_content", section["custom_content"]
+                )
     if message.custom_content is not None and not isinstance(message.custom_content, dict):
         errors += _check_custom_content("message.custom_content", message.custom_content)
 
@@ -531,7 +544,7 @@ def _check_int(
     return []
 
 
-def _lenient_int(value: object) -> object:
+def _lenient_int(value: Any) -> Any:
     """Digit strings as ints (some samples send "991"); anything else unchanged."""
     if isinstance(value, str) and value.strip().isdigit():
         return int(value)
