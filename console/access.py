@@ -8,7 +8,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 
-from pushes.models import App, Role
+from pushes.models import App, Push, Role
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
@@ -31,6 +31,19 @@ def get_app_for_user(
     if roles is not None and role not in roles:
         raise PermissionDenied
     return app, role
+
+
+def get_push_for_user(
+    request: HttpRequest, code: UUID, *, roles: Iterable[str] | None = None
+) -> Push:
+    """The push, if the user is a member of its app (404) with one of `roles` (403)."""
+    push = get_object_or_404(Push.objects.select_related("app", "package", "created_by"), code=code)
+    role = push.app.role_of(request.user)
+    if role is None:
+        raise Http404("No such push")
+    if roles is not None and role not in roles:
+        raise PermissionDenied
+    return push
 
 
 def require_staff(request: HttpRequest) -> None:

@@ -1,22 +1,128 @@
-"""Review queue and review pages: Approve / Reject exactly what will be sent."""
+"""Review queue and review pages: Approve / Reject exactly what will be sent.
+
+Also the resolution of in-doubt pushes: a person marks one as sent or resends it.
+"""
 
 from __future__ import annotations
 
+import json
 from typing import TYPE_CHECKING
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.urls import path
+from django.views.decorators.http import require_POST
+
+from console.access import ADMINS, REVIEWERS, get_push_for_user
+from pushes import selectors
+from pushes.account_types import account_type_label
+from pushes.models import Push
+from pushes.services import delivery
+from pushes.services.pushes import (
+    PushValidationError,
+    ReviewError,
+    approvals_required,
+    push_approve,
+    push_reject,
+)
 
 if TYPE_CHECKING:
+    from uuid import UUID
+
     from django.http import HttpRequest, HttpResponse
 
 
 @login_required
 def review_queue(request: HttpRequest) -> HttpResponse:
-    return render(request, "console/review_queue.html", {})
+    pushes = selectors.review_queue_for_user(user=request.user)
+    return render(request, "console/review_queue.html", {"pushes": pushes})
+
+
+@login_required
+def review_detail(request: HttpRequest, code: UUID) -> HttpResponse:
+    push = get_push_for_user(request, code, roles=REVIEWERS)
+    context = {
+        "push": push,
+        "payload_json": json.dumps(push.payload, indent=2, ensure_ascii=False),
+        "account_type_label": account_type_label(push.account_type),
+        "diff": selectors.revision_diff(push=push),
+        "is_author": push.created_by_id == request.user.pk,
+        "approvals": push.approvals.filter(content_hash=push.content_hash).select_related(
+            "reviewer"
+        ),
+        "approvals_required": approvals_required(push),
+        "accounts_preview": push.accounts[:50],
+    }
+    return render(request, "console/review_detail.html", context)
+
+
+@login_required
+@require_POST
+def review_approve(request: HttpRequest, code: UUID) -> HttpResponse:
+    push = get_push_for_user(request, code, roles=REVIEWERS)
+    if request.POST.get("content_hash") != push.content_hash:
+        messages.error(request, "The push changed while you were reviewing it. Review it again.")
+        return redirect("console:review-detail", code=push.code)
+    try:
+        push = push_approve(push=push, by=request.user, comment=request.POST.get("comment", ""))
+    except ReviewError as exc:
+        messages.error(request, str(exc))
+        return redirect("console:review-detail", code=push.code)
+    if push.status == Push.Status.APPROVED:
+        messages.success(request, f"Approved. “{push}” is being sent.")
+    else:
+        messages.success(request, "Your approval is recorded; this push needs another reviewer.")
+    return redirect("console:review-queue")
+
+
+@login_required
+@require_POST
+def review_reject(request: HttpRequest, code: UUID) -> HttpResponse:
+    push = get_push_for_user(request, code, roles=REVIEWERS)
+    try:
+        push_reject(push=push, by=request.user, comment=request.POST.get("comment", ""))
+    except PushValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+        return redirect("console:review-detail", code=push.code)
+    except ReviewError as exc:
+        messages.error(request, str(exc))
+        return redirect("console:review-detail", code=push.code)
+    messages.success(request, f"Rejected. {push.created_by.get_username()} was told why.")
+    return redirect("console:review-queue")
+
+
+@login_required
+@require_POST
+def push_mark_sent(request: HttpRequest, code: UUID) -> HttpResponse:
+    push = get_push_for_user(request, code, roles=ADMINS)
+    try:
+        delivery.push_mark_sent(push=push, by=request.user, push_id=request.POST.get("push_id", ""))
+    except ValueError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, "Marked as sent.")
+    return redirect("console:push-detail", code=push.code)
+
+
+@login_required
+@require_POST
+def push_resend(request: HttpRequest, code: UUID) -> HttpResponse:
+    push = get_push_for_user(request, code, roles=ADMINS)
+    try:
+        delivery.push_resend(push=push, by=request.user)
+    except ValueError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, "Queued to be sent again.")
+    return redirect("console:push-detail", code=push.code)
 
 
 urlpatterns = [
     path("review/", review_queue, name="review-queue"),
+    path("review/<uuid:code>/", review_detail, name="review-detail"),
+    path("review/<uuid:code>/approve/", review_approve, name="review-approve"),
+    path("review/<uuid:code>/reject/", review_reject, name="review-reject"),
+    path("pushes/<uuid:code>/mark-sent/", push_mark_sent, name="push-mark-sent"),
+    path("pushes/<uuid:code>/resend/", push_resend, name="push-resend"),
 ]

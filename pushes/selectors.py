@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import difflib
+import json
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, F, Q, QuerySet
 
-from pushes.models import App, AuditEvent, Membership, Role
+from pushes.models import App, AuditEvent, DeliveryAttempt, Membership, Notification, Push, Role
 
 if TYPE_CHECKING:
+    from datetime import datetime
+
     from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 
 
@@ -37,3 +42,117 @@ def audit_list_for_user(*, user: AbstractBaseUser | AnonymousUser) -> QuerySet[A
 
 def is_admin_somewhere(*, user: AbstractBaseUser | AnonymousUser) -> bool:
     return Membership.objects.filter(user_id=user.pk, role=Role.ADMIN).exists()
+
+
+def review_queue_for_user(*, user: AbstractBaseUser | AnonymousUser) -> QuerySet[Push]:
+    """Pending pushes of the apps the user reviews, oldest first."""
+    pushes = Push.objects.filter(status=Push.Status.PENDING_REVIEW).select_related(
+        "app", "created_by", "package"
+    )
+    if not getattr(user, "is_staff", False):
+        reviews = Membership.objects.filter(
+            user_id=user.pk, role__in=[Role.REVIEWER, Role.ADMIN]
+        ).values("app_id")
+        pushes = pushes.filter(app_id__in=reviews)
+    return pushes.annotate(
+        approval_count=Count("approvals", filter=Q(approvals__content_hash=F("content_hash")))
+    ).order_by("submitted_at", "id")
+
+
+def revision_diff(*, push: Push) -> list[str] | None:
+    """Unified diff of the last two submitted versions, or None for a first submission."""
+    revisions = list(push.revisions.order_by("-number")[:2])
+    if len(revisions) < 2:
+        return None
+    new, old = revisions
+    return list(
+        difflib.unified_diff(
+            _pretty(old.snapshot).splitlines(),
+            _pretty(new.snapshot).splitlines(),
+            fromfile=f"version {old.number}",
+            tofile=f"version {new.number}",
+            lineterm="",
+        )
+    )
+
+
+def _pretty(value: object) -> str:
+    return json.dumps(value, indent=2, ensure_ascii=False, sort_keys=True)
+
+
+@dataclass(frozen=True)
+class TimelineEntry:
+    at: datetime
+    title: str
+    detail: str = ""
+    who: str = ""
+    tone: str = ""  # ok / warn / bad / info, for the badge
+    attempt: DeliveryAttempt | None = None
+
+
+_EVENT_TITLES = {
+    "push.created": ("Created", ""),
+    "push.submitted": ("Submitted for review", "info"),
+    "push.returned_to_draft": ("Edited: back to draft, review voided", "warn"),
+    "push.approval_added": ("Approval added", "ok"),
+    "push.approved": ("Approved", "ok"),
+    "push.rejected": ("Rejected", "bad"),
+    "push.cancelled": ("Cancelled", ""),
+    "push.cancel_requested": ("Cancel requested at TPNS", "warn"),
+    "push.test_sent": ("Test push sent", "info"),
+    "push.uploading": ("Uploading the account package", "info"),
+    "push.uploaded": ("Package uploaded", "ok"),
+    "push.sending": ("Sending", "info"),
+    "push.sent": ("Sent", "ok"),
+    "push.failed": ("Failed", "bad"),
+    "push.in_doubt": ("In doubt: outcome unknown", "warn"),
+}
+
+
+def push_timeline(*, push: Push) -> list[TimelineEntry]:
+    """Created, submitted, reviewed, each attempt, sent: oldest first."""
+    entries: list[TimelineEntry] = []
+    events = AuditEvent.objects.filter(object_type="pushes.push", object_id=str(push.pk))
+    for event in events.order_by("id"):
+        title, tone = _EVENT_TITLES.get(event.action, (event.action, ""))
+        title, tone = _retitle(event.action, str(event.data.get("from", ""))) or (title, tone)
+        detail = str(event.data.get("comment") or event.data.get("err_msg") or "")
+        if event.action == "push.sent" and event.data.get("push_id"):
+            detail = f"push_id {event.data['push_id']}"
+        entries.append(TimelineEntry(event.created_at, title, detail, event.actor_name, tone))
+    for attempt in push.attempts.all():
+        entries.append(
+            TimelineEntry(
+                attempt.started_at,
+                f"{attempt.get_kind_display()}",
+                attempt.err_msg,
+                "",
+                _ATTEMPT_TONES.get(attempt.outcome, ""),
+                attempt,
+            )
+        )
+    return sorted(entries, key=lambda e: e.at)
+
+
+def _retitle(action: str, frm: str) -> tuple[str, str] | None:
+    """Some transitions mean something else depending on where they came from."""
+    if action == "push.approved" and frm == "in_doubt":
+        return "Resend decided", "warn"
+    if (action == "push.approved" and frm in {"sending", "uploading"}) or (
+        action == "push.uploaded" and frm == "sending"
+    ):
+        return "Temporary gateway error: will retry", "warn"
+    return None
+
+
+_ATTEMPT_TONES = {
+    "ok": "ok",
+    "transient": "warn",
+    "permanent": "bad",
+    "unknown": "warn",
+    "pending": "info",
+}
+
+
+def notifications_for_user(*, user: AbstractBaseUser | AnonymousUser) -> QuerySet[Notification]:
+    return Notification.objects.filter(user_id=user.pk).select_related("push", "push__app")

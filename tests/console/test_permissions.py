@@ -34,7 +34,6 @@ PERSONAS = ["anonymous", "stranger", "marketer", "reviewer", "app_admin", "staff
 CORE = [
     Page("app-list", "get", EVERYONE),
     Page("push-list", "get", EVERYONE),
-    Page("review-queue", "get", EVERYONE),
     Page("sandbox-inbox", "get", EVERYONE),
     Page("app-create", "get", STAFF_ONLY),
     Page("audit-list", "get", {**STAFF_ONLY, "app_admin": 200}),

@@ -1,0 +1,41 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django import template
+
+from pushes import selectors
+from pushes.models import Push, Role
+
+register = template.Library()
+
+STATUS_TONES = {
+    Push.Status.DRAFT: "",
+    Push.Status.PENDING_REVIEW: "info",
+    Push.Status.APPROVED: "info",
+    Push.Status.UPLOADING: "info",
+    Push.Status.UPLOADED: "info",
+    Push.Status.SENDING: "info",
+    Push.Status.SENT: "ok",
+    Push.Status.FAILED: "bad",
+    Push.Status.REJECTED: "bad",
+    Push.Status.IN_DOUBT: "warn",
+    Push.Status.CANCELLED: "",
+}
+
+
+@register.filter
+def status_tone(status: str) -> str:
+    return STATUS_TONES.get(status, "")
+
+
+@register.inclusion_tag("console/partials/push_timeline_body.html", takes_context=True)
+def push_timeline(context: dict[str, Any], push: Push) -> dict[str, Any]:
+    request = context.get("request")
+    user = getattr(request, "user", None)
+    return {
+        "push": push,
+        "entries": selectors.push_timeline(push=push),
+        "can_resolve": user is not None and push.app.role_of(user) == Role.ADMIN,
+        "csrf_token": context.get("csrf_token"),
+    }
