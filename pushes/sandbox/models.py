@@ -12,9 +12,17 @@ an account" is its binding with the newest `bound_at`.
 
 from __future__ import annotations
 
-from django.db import models
+import secrets
+import time
+
+from django.db import IntegrityError, models, transaction
 
 from pushes import crypto
+
+
+def new_push_id() -> str:
+    """A large decimal string like TPNS's, below 2**63 for clients that parse it as a number."""
+    return str((int(time.time() * 1000) << 20) | secrets.randbits(20))
 
 
 class SandboxApp(models.Model):
@@ -144,6 +152,17 @@ class SandboxPush(models.Model):
 
     def __str__(self) -> str:
         return f"{self.push_id} {self.audience_type} {self.status}"
+
+    def insert_with_new_push_id(self) -> None:
+        for _attempt in range(5):
+            self.push_id = new_push_id()
+            try:
+                with transaction.atomic():
+                    self.save(force_insert=True)
+                return
+            except IntegrityError:
+                self.pk = None
+        raise IntegrityError("no free push_id after 5 attempts")
 
 
 class Delivery(models.Model):

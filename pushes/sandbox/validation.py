@@ -12,24 +12,17 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from typing import TYPE_CHECKING, Any
 
-from django.utils import timezone
-
 from pushes.sandbox.errors import SandboxError
 from pushes.tpns import codes
+from pushes.tpns.schema import (
+    MAX_ACCOUNTS_PER_LIST,
+    MAX_EXPIRE_TIME,
+    MAX_MESSAGE_BYTES,
+    TPNS_TIMEZONE,
+)
 
 if TYPE_CHECKING:
     from pushes.sandbox.models import SandboxApp, Upload
-
-try:  # Shared with the console's request schema when it is installed.
-    from pushes.tpns.schema import (  # type: ignore[import-not-found, unused-ignore]
-        MAX_ACCOUNTS_PER_LIST,
-        MAX_EXPIRE_TIME,
-        MAX_MESSAGE_BYTES,
-    )
-except ImportError:  # pragma: no cover - the documented limits (§3.3, §3.4, §3.5)
-    MAX_ACCOUNTS_PER_LIST = 1000
-    MAX_MESSAGE_BYTES = 4096
-    MAX_EXPIRE_TIME = 259200
 
 AUDIENCE_TYPES = frozenset(
     {
@@ -58,6 +51,9 @@ MAX_ACCOUNT_CHARS = 100
 MAX_TOKEN_CHARS = 36
 PUSH_SPEED_RANGE = (1000, 50000)
 SEND_TIME_FORMAT = "%Y-%m-%d %H:%M:%S"
+# Times on the wire (send_time, loop_param, get_push_record dates) are read and written in
+# TPNS's zone, China Standard Time (*inferred*, shared with pushes.tpns.schema).
+WIRE_TIMEZONE = TPNS_TIMEZONE
 SEND_TIME_PAST_TOLERANCE = timedelta(minutes=10)
 SEND_TIME_MAX_AHEAD = timedelta(days=90)
 MAX_LOOP_OCCURRENCES = 1000
@@ -79,6 +75,7 @@ class PushRequest:
     send_time: datetime | None = None  # None: now
     loop_times: list[datetime] | None = None
     ignore_invalid_token: bool = False
+    raw: dict[str, Any] = field(default_factory=dict)  # the request as received, for records
 
     @property
     def is_loop(self) -> bool:
@@ -143,7 +140,11 @@ def validate_push(data: dict[str, Any], *, app: SandboxApp, now: datetime) -> Pu
     environment = data.get("environment") or "product"
     if not _one_of(message_type, MESSAGE_TYPES) or not _one_of(environment, ENVIRONMENTS):
         raise SandboxError(codes.INVALID_PARAMETER)
-    if audience_type == "tag" and _missing(data.get("tag_rules")) and _missing(data.get("tag_list")):
+    if (
+        audience_type == "tag"
+        and _missing(data.get("tag_rules"))
+        and _missing(data.get("tag_list"))
+    ):
         raise SandboxError(codes.MISSING_PARAMETER)
     # 4–5. account_list / token_list present, non-empty, at most 1000 entries
     targets: list[str] = []
@@ -192,6 +193,7 @@ def validate_push(data: dict[str, Any], *, app: SandboxApp, now: datetime) -> Pu
         send_time=send_time,
         loop_times=loop_times,
         ignore_invalid_token=as_int(data.get("ignore_invalid_token")) == 1,
+        raw=data,
     )
 
 
@@ -239,9 +241,9 @@ def _upload(data: dict[str, Any], *, app: SandboxApp) -> Upload:
 
 
 def parse_send_time(raw: str) -> datetime:
-    """`yyyy-MM-DD HH:MM:SS`, read in the server's time zone (settings.TIME_ZONE)."""
+    """`yyyy-MM-DD HH:MM:SS` in TPNS time (UTC+08:00)."""
     naive = datetime.strptime(raw.strip(), SEND_TIME_FORMAT)
-    return timezone.make_aware(naive, timezone.get_current_timezone())
+    return naive.replace(tzinfo=WIRE_TIMEZONE)
 
 
 def _send_time(raw: object, *, now: datetime) -> datetime | None:
@@ -275,7 +277,6 @@ def _loop_times(raw: object, *, now: datetime) -> list[datetime]:
         raise SandboxError(codes.INVALID_PARAMETER)
     if (end - start).days > SEND_TIME_MAX_AHEAD.days:
         raise SandboxError(codes.ILLEGAL_PUSH_TIME)
-    zone = timezone.get_current_timezone()
     times: list[datetime] = []
     day = start
     while day <= end:
@@ -285,7 +286,7 @@ def _loop_times(raw: object, *, now: datetime) -> list[datetime]:
             or (loop_type == 3 and day.day in indexes)
         ):
             for at in sorted(day_times):
-                when = timezone.make_aware(datetime.combine(day, at), zone)
+                when = datetime.combine(day, at, tzinfo=WIRE_TIMEZONE)
                 if now < when <= now + SEND_TIME_MAX_AHEAD:
                     times.append(when)
         day += timedelta(days=1)

@@ -47,12 +47,29 @@ class Worker:
         self.log.parent.mkdir(parents=True, exist_ok=True)
         out = self.log.open("ab")
         argv = [
-            sys.executable, "-m", "celery", "-A", "console", "worker", "--loglevel=INFO",
-            "--pool=solo", "-Q", self.queue, "--without-gossip", "--without-mingle",
-            "--without-heartbeat", "-n", f"{self.queue}-{uuid.uuid4().hex[:6]}@%h", *extra,
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "console",
+            "worker",
+            "--loglevel=INFO",
+            "--pool=solo",
+            "-Q",
+            self.queue,
+            "--without-gossip",
+            "--without-mingle",
+            "--without-heartbeat",
+            "-n",
+            f"{self.queue}-{uuid.uuid4().hex[:6]}@%h",
+            *extra,
         ]
         self.process = subprocess.Popen(
-            argv, cwd=ROOT, env=self.env, stdout=out, stderr=subprocess.STDOUT,
+            argv,
+            cwd=ROOT,
+            env=self.env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
             start_new_session=True,
         )
         self._wait_ready()
@@ -105,7 +122,9 @@ def worker_factory(
     workers: list[Worker] = []
 
     def start(*extra: str, env_overrides: dict[str, str] | None = None) -> Worker:
-        worker = Worker(queue, {**env, **(env_overrides or {})}, tmp_path / f"worker{len(workers)}.log")
+        worker = Worker(
+            queue, {**env, **(env_overrides or {})}, tmp_path / f"worker{len(workers)}.log"
+        )
         workers.append(worker)
         return worker.start(*extra)
 

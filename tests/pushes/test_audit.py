@@ -54,8 +54,12 @@ def test_two_events_cannot_share_a_tail(app: App, staff: User) -> None:
 
     first = audit_record(actor=staff, action="app.paused", obj=app)
     fork = AuditEvent(
-        created_at=first.created_at, action="x", object_type="pushes.app", object_id="1",
-        prev_hash=first.prev_hash, hash="f" * 64,
+        created_at=first.created_at,
+        action="x",
+        object_type="pushes.app",
+        object_id="1",
+        prev_hash=first.prev_hash,
+        hash="f" * 64,
     )
     with pytest.raises(IntegrityError), transaction.atomic():
         fork.save()

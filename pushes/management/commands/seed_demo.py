@@ -21,7 +21,11 @@ DEMO_USERS = [
     ("marketer", "pushdeck-marketer", False, Role.MARKETER),
     ("reviewer", "pushdeck-reviewer", False, Role.REVIEWER),
 ]
-DEMO_APP = {"name": "Demo Shop", "access_id": "1500000001", "secret_key": "demo0sandbox0secret0key0000000001"}
+DEMO_APP = {
+    "name": "Demo Shop",
+    "access_id": "1500000001",
+    "secret_key": "demo0sandbox0secret0key0000000001",
+}
 # account -> number of sandbox devices bound to it (account type 0, Default)
 DEMO_ACCOUNTS = {"alice": 1, "bob": 2, "carol": 1, "dave": 1}
 
@@ -39,7 +43,9 @@ class Command(BaseCommand):
     @transaction.atomic
     def handle(self, *args: Any, **options: Any) -> None:
         if not settings.DEBUG and not options["allow_production"]:
-            raise CommandError("seed_demo creates users with public passwords; refusing with DEBUG=0.")
+            raise CommandError(
+                "seed_demo creates users with public passwords; refusing with DEBUG=0."
+            )
         User = get_user_model()
         users = {}
         for username, password, staff, _role in DEMO_USERS:
@@ -79,7 +85,9 @@ class Command(BaseCommand):
         )
         total = 0
         for account, wanted in DEMO_ACCOUNTS.items():
-            have = sandbox.device_count_for_account(app=sandbox_app, account=account, account_type=0)
+            have = sandbox.device_count_for_account(
+                app=sandbox_app, account=account, account_type=0
+            )
             for n in range(have, wanted):
                 device = sandbox.register_device(
                     app=sandbox_app, platform="android", label=f"{account}'s phone {n + 1}"

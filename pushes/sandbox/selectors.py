@@ -1,0 +1,119 @@
+"""Reads of the sandbox gateway: for its endpoints and for the console's Sandbox inbox page."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from django.db.models import Prefetch
+
+from pushes.sandbox.models import AccountBinding, Delivery, Device, SandboxApp, SandboxPush
+
+if TYPE_CHECKING:
+    from datetime import datetime
+
+    from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+    from django.db.models import QuerySet
+
+
+def sandbox_apps_for_user(*, user: AbstractBaseUser | AnonymousUser) -> QuerySet[SandboxApp]:
+    """Sandbox apps whose AccessID is a sandbox-gateway App the user belongs to (staff: all)."""
+    from pushes.models import App, Gateway
+
+    if not user.is_authenticated:
+        return SandboxApp.objects.none()
+    if getattr(user, "is_staff", False):
+        return SandboxApp.objects.all()
+    access_ids = App.objects.filter(gateway=Gateway.SANDBOX, members__pk=user.pk).values(
+        "access_id"
+    )
+    return SandboxApp.objects.filter(access_id__in=access_ids)
+
+
+def device_count_for_account(*, app: SandboxApp, account: str, account_type: int = 0) -> int:
+    return AccountBinding.objects.filter(
+        app=app, account=account, account_type=account_type
+    ).count()
+
+
+def account_tokens(*, app: SandboxApp, account: str, account_type: int | None = None) -> list[str]:
+    """Tokens bound to an account, newest binding first (the troubleshooting tool's order)."""
+    bindings = AccountBinding.objects.filter(app=app, account=account)
+    if account_type is not None:
+        bindings = bindings.filter(account_type=account_type)
+    tokens = bindings.order_by("-bound_at", "-id").values_list("device__token", flat=True)
+    return list(dict.fromkeys(tokens))
+
+
+def token_accounts(*, app: SandboxApp, token: str) -> list[dict[str, Any]] | None:
+    """The accounts bound to a token, or None when the token is unknown."""
+    device = Device.objects.filter(app=app, token=token).first()
+    if device is None:
+        return None
+    bindings = device.bindings.order_by("account_type")
+    return [{"account": b.account, "account_type": b.account_type} for b in bindings]
+
+
+def find_push(*, app: SandboxApp, push_id: str) -> SandboxPush | None:
+    return SandboxPush.objects.filter(app=app, push_id=push_id).select_related("upload").first()
+
+
+@dataclass(frozen=True)
+class PushCounts:
+    status: str
+    targeted: int
+    delivered: int
+    unbound: int
+
+
+def push_counts(*, push_id: str) -> PushCounts | None:
+    """What the sandbox did with a push: distinct accounts targeted, deliveries, unbound."""
+    row = (
+        SandboxPush.objects.filter(push_id=push_id)
+        .values_list("status", "targeted", "delivered", "unbound")
+        .first()
+    )
+    return PushCounts(*row) if row is not None else None
+
+
+def push_records(
+    *,
+    app: SandboxApp,
+    start: datetime,
+    end: datetime,
+    audience_types: frozenset[str] | None = None,
+    message_type: str | None = None,
+) -> QuerySet[SandboxPush]:
+    """Pushes created within [start, end], newest first (get_push_record's time window)."""
+    pushes = SandboxPush.objects.filter(app=app, created_at__gte=start, created_at__lte=end)
+    if audience_types is not None:
+        pushes = pushes.filter(audience_type__in=audience_types)
+    if message_type:
+        pushes = pushes.filter(message_type=message_type)
+    return pushes.select_related("upload").order_by("-created_at", "-id")
+
+
+def inbox_devices(
+    *, app: SandboxApp, limit: int = 50, deliveries_per_device: int = 10
+) -> list[Device]:
+    """Newest devices, each with `.bindings` and `.recent_deliveries` (newest first)."""
+    recent = Delivery.objects.select_related("push").order_by("-delivered_at", "-id")[
+        :deliveries_per_device
+    ]
+    devices = (
+        Device.objects.filter(app=app)
+        .prefetch_related(
+            Prefetch("bindings", queryset=AccountBinding.objects.order_by("account_type")),
+            Prefetch("deliveries", queryset=recent, to_attr="recent_deliveries"),
+        )
+        .order_by("-created_at", "-id")
+    )
+    return list(devices[:limit])
+
+
+def inbox_pushes(*, app: SandboxApp) -> QuerySet[SandboxPush]:
+    return SandboxPush.objects.filter(app=app).order_by("-created_at", "-id")
+
+
+def device_total(*, app: SandboxApp) -> int:
+    return Device.objects.filter(app=app).count()

@@ -1,0 +1,447 @@
+"""Writes of the sandbox gateway: apps, devices, bindings, packages, pushes and fault plans."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, BinaryIO, cast
+from uuid import uuid4
+
+from django.conf import settings
+from django.core.cache import cache
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.utils import timezone
+
+from pushes import crypto
+from pushes.sandbox import delivery, selectors
+from pushes.sandbox.errors import SandboxError
+from pushes.sandbox.models import (
+    AccountBinding,
+    Device,
+    FaultPlan,
+    SandboxApp,
+    SandboxPush,
+    Upload,
+)
+from pushes.sandbox.validation import (
+    ACCOUNT_TARGETED_TYPES,
+    MAX_ACCOUNT_CHARS,
+    TOKEN_LIST_TYPES,
+    PushRequest,
+    as_int,
+)
+from pushes.tpns import codes
+
+if TYPE_CHECKING:
+    from datetime import datetime
+
+    from django.core.files import File
+
+    from pushes.packages import ValidationResult
+    from pushes.sandbox.delivery import Counts
+
+# How pushes.packages words an empty package (its `problem`).
+EMPTY_PROBLEMS = ("is empty", "has no accounts (only blank lines)")
+PACKAGE_EXTENSIONS = frozenset({".zip", ".txt", ".csv"})
+PACKAGE_MAX_BYTES = 100 * 1024 * 1024
+PACKAGE_MAX_FILENAME = 100
+MAX_TOKENS_PER_BATCH = 20  # §7.1
+MAX_ENTRIES_PER_BATCH = 1000
+MAX_FAULT_SLEEP_SECONDS = 120.0
+
+
+# --- apps, devices, bindings ---------------------------------------------------------------
+
+
+def ensure_app(*, access_id: str, secret_key: str, name: str = "") -> SandboxApp:
+    """Create or refresh the sandbox side of an app; safe to call again with new values."""
+    app = SandboxApp.objects.filter(access_id=access_id).first()
+    if app is None:
+        app = SandboxApp(access_id=access_id, name=name)
+        app.secret_key = secret_key
+        try:
+            with transaction.atomic():
+                app.save()
+            return app
+        except IntegrityError:  # created concurrently: fall through and refresh it
+            app = SandboxApp.objects.get(access_id=access_id)
+    if not _secret_matches(app, secret_key) or (name and app.name != name):
+        app.secret_key = secret_key
+        app.name = name or app.name
+        app.save(update_fields=["secret_key_encrypted", "name"])
+    return app
+
+
+def _secret_matches(app: SandboxApp, secret_key: str) -> bool:
+    try:
+        return app.secret_key == secret_key
+    except crypto.SecretDecryptionError:  # encrypted with a key no longer configured
+        return False
+
+
+def register_device(
+    *, app: SandboxApp, token: str | None = None, platform: str = "android", label: str = ""
+) -> Device:
+    token = token or str(uuid4())  # 36 characters, like a TPNS token
+    if len(token) > 36:
+        raise ValueError("a device token has at most 36 characters")
+    return Device.objects.create(app=app, token=token, platform=platform, label=label)
+
+
+def bind(
+    *,
+    app: SandboxApp,
+    account: str,
+    account_type: int = 0,
+    device: Device,
+    at: datetime | None = None,
+) -> AccountBinding:
+    """Bind `account` to `device`; it replaces the device's earlier account of that type (§6)."""
+    if not account or len(account) > MAX_ACCOUNT_CHARS:
+        raise ValueError(f"an account has 1–{MAX_ACCOUNT_CHARS} characters")
+    if device.app_id != app.pk:
+        raise ValueError("the device belongs to another app")
+    binding, _ = AccountBinding.objects.update_or_create(
+        device=device,
+        account_type=account_type,
+        defaults={"app": app, "account": account, "bound_at": at or timezone.now()},
+    )
+    return binding
+
+
+def unbind(
+    *,
+    app: SandboxApp,
+    device: Device | None = None,
+    account: str | None = None,
+    account_type: int | None = None,
+) -> int:
+    bindings = AccountBinding.objects.filter(app=app)
+    if device is not None:
+        bindings = bindings.filter(device=device)
+    if account is not None:
+        bindings = bindings.filter(account=account)
+    if account_type is not None:
+        bindings = bindings.filter(account_type=account_type)
+    deleted, _ = bindings.delete()
+    return deleted
+
+
+def device_count_for_account(*, app: SandboxApp, account: str, account_type: int = 0) -> int:
+    return selectors.device_count_for_account(app=app, account=account, account_type=account_type)
+
+
+@transaction.atomic
+def account_batch_operate(*, app: SandboxApp, data: dict[str, Any]) -> list[str]:
+    """`v3/device/account/batchoperate` (§7.1): one status string per token or account."""
+    raw_operator = data.get("operator_type")
+    if raw_operator is None or raw_operator == "":
+        raise SandboxError(codes.MISSING_PARAMETER)
+    operator = as_int(raw_operator)
+    default_type = as_int(data.get("account_type", 0) or 0)
+    if operator not in (1, 2, 3, 4, 5) or default_type is None or default_type < 0:
+        raise SandboxError(codes.INVALID_PARAMETER)
+    if operator in (1, 2, 3):
+        items = _batch_list(data.get("token_accounts"), limit=MAX_TOKENS_PER_BATCH)
+        return [_bind_token(app, operator, item, default_type) for item in items]
+    if operator == 4:
+        tokens = _batch_list(data.get("token_list"), limit=MAX_ENTRIES_PER_BATCH)
+        return [_unbind_token(app, token) for token in tokens]
+    entries = _batch_list(data.get("account_list"), limit=MAX_ENTRIES_PER_BATCH)
+    return [_unbind_account(app, entry, default_type) for entry in entries]
+
+
+def _batch_list(raw: object, *, limit: int) -> list[Any]:
+    if raw is None or raw == [] or raw == "":
+        raise SandboxError(codes.MISSING_PARAMETER)
+    if not isinstance(raw, list) or len(raw) > limit:
+        raise SandboxError(codes.INVALID_PARAMETER)
+    return raw
+
+
+def _account_entry(entry: object, default_type: int) -> tuple[str, int] | None:
+    """(account, account_type) from `{"account": …, "account_type": …}` or a plain string."""
+    account: object
+    account_type: int | None
+    if isinstance(entry, str):
+        account, account_type = entry, default_type
+    elif isinstance(entry, dict):
+        account = entry.get("account")
+        raw_type = entry.get("account_type")
+        account_type = default_type if raw_type in (None, "") else as_int(raw_type)
+    else:
+        return None
+    if not isinstance(account, str) or not 0 < len(account) <= MAX_ACCOUNT_CHARS:
+        return None
+    if account_type is None or account_type < 0:
+        return None
+    return account, account_type
+
+
+def _bind_token(app: SandboxApp, operator: int, item: object, default_type: int) -> str:
+    if not isinstance(item, dict) or not isinstance(item.get("token"), str):
+        return str(codes.INVALID_PARAMETER)
+    device = Device.objects.filter(app=app, token=item["token"]).first()
+    if device is None:
+        return str(codes.TOKEN_NOT_VALID)
+    raw_accounts = item.get("account_list")
+    if not isinstance(raw_accounts, list) or not raw_accounts:
+        return str(codes.INVALID_PARAMETER)
+    entries = [_account_entry(entry, default_type) for entry in raw_accounts]
+    if any(entry is None for entry in entries):
+        return str(codes.INVALID_PARAMETER)
+    for account, account_type in (e for e in entries if e is not None):
+        if operator == 3:
+            unbind(app=app, device=device, account=account, account_type=account_type)
+        else:  # 1 is treated as 2 since 2020-10-26 (§7.1)
+            bind(app=app, account=account, account_type=account_type, device=device)
+    return str(codes.OK)
+
+
+def _unbind_token(app: SandboxApp, token: object) -> str:
+    if not isinstance(token, str):
+        return str(codes.INVALID_PARAMETER)
+    device = Device.objects.filter(app=app, token=token).first()
+    if device is None:
+        return str(codes.TOKEN_NOT_VALID)
+    unbind(app=app, device=device)
+    return str(codes.OK)
+
+
+def _unbind_account(app: SandboxApp, entry: object, default_type: int) -> str:
+    parsed = _account_entry(entry, default_type)
+    if parsed is None:
+        return str(codes.INVALID_PARAMETER)
+    unbind(app=app, account=parsed[0], account_type=parsed[1])
+    return str(codes.OK)
+
+
+# --- account packages ----------------------------------------------------------------------
+
+
+def package_upload(*, app: SandboxApp, fileobj: File, filename: str) -> Upload:
+    """Validate like the console does, then stream the file to storage (§4, §14.5)."""
+    from pushes.packages import validate_package
+
+    name = os.path.basename((filename or "").replace("\\", "/"))
+    extension = os.path.splitext(name)[1].lower()
+    if not 0 < len(name) <= PACKAGE_MAX_FILENAME or extension not in PACKAGE_EXTENSIONS:
+        raise SandboxError(codes.UPLOAD_FILE_ERROR)
+    if not fileobj.size:
+        raise SandboxError(codes.UPLOAD_EMPTY_FILE)
+    if fileobj.size > PACKAGE_MAX_BYTES:
+        raise SandboxError(codes.UPLOAD_FILE_ERROR)
+    fileobj.seek(0)
+    result = validate_package(cast("BinaryIO", fileobj), name)
+    if not result.valid:
+        raise SandboxError(
+            codes.UPLOAD_EMPTY_FILE if _is_empty(result) else codes.UPLOAD_FILE_ERROR
+        )
+    upload = Upload(
+        app=app, filename=name, sha256=result.sha256, size=fileobj.size, accounts=result.accounts
+    )
+    fileobj.seek(0)
+    # A generated name: the client's filename never becomes a storage path.
+    upload.file.save(f"{uuid4().hex}{extension}", fileobj, save=False)
+    for _attempt in range(5):
+        upload.upload_id = 10_000 + secrets.randbelow(2**31 - 10_001)
+        try:
+            with transaction.atomic():
+                upload.save()
+            return upload
+        except IntegrityError:
+            continue
+    upload.file.delete(save=False)
+    raise SandboxError(codes.INVOKE_SERVICE_ERROR)
+
+
+def _is_empty(result: ValidationResult) -> bool:
+    """No bytes, or only blank lines (also inside a zip): 1008012 rather than 1008011."""
+    problem = result.problem or ""
+    return not result.rows and problem.endswith(EMPTY_PROBLEMS)
+
+
+# --- pushes --------------------------------------------------------------------------------
+
+
+@dataclass
+class PushOutcome:
+    pushes: list[SandboxPush]
+    invalid_tokens: list[str] = field(default_factory=list)
+
+
+def push_check_rate(*, app: SandboxApp) -> None:
+    """At most one all/tag/package push per second per app (§10); shared across processes."""
+    if not cache.add(f"pushdeck:sandbox:push-rate:{app.access_id}", 1, timeout=1):
+        raise SandboxError(codes.REQUEST_TOO_FAST)
+
+
+def push_create(
+    *, app: SandboxApp, request: PushRequest, now: datetime | None = None
+) -> PushOutcome:
+    """Record the push and, unless it is scheduled, deliver it — all or nothing."""
+    now = now or timezone.now()
+    invalid_tokens: list[str] = []
+    if request.audience_type in TOKEN_LIST_TYPES:
+        known = set(
+            Device.objects.filter(app=app, token__in=request.targets).values_list(
+                "token", flat=True
+            )
+        )
+        invalid_tokens = [token for token in request.targets if token not in known]
+        if invalid_tokens and not request.ignore_invalid_token:
+            raise SandboxError(codes.TOKEN_NOT_VALID)
+    when_list: list[datetime | None] = (
+        list(request.loop_times) if request.loop_times else [request.send_time]
+    )
+    with transaction.atomic():
+        pushes = [_new_push(app, request, send_time=when, now=now) for when in when_list]
+        if pushes[0].status == SandboxPush.Status.SENT:
+            counts = delivery.deliver(pushes[0], now=now)
+            if counts.delivered == 0 and _needs_a_target(request):
+                # §14.3 step 13; raising rolls the push back.
+                raise SandboxError(codes.INTERNAL_ERROR)
+    return PushOutcome(pushes=pushes, invalid_tokens=invalid_tokens)
+
+
+def _needs_a_target(request: PushRequest) -> bool:
+    return request.audience_type in ACCOUNT_TARGETED_TYPES | TOKEN_LIST_TYPES
+
+
+def _new_push(
+    app: SandboxApp, request: PushRequest, *, send_time: datetime | None, now: datetime
+) -> SandboxPush:
+    title, content = delivery.message_text(request.message)
+    push = SandboxPush(
+        app=app,
+        seq=request.seq,
+        audience_type=request.audience_type,
+        account_type=request.account_type,
+        account_push_type=request.account_push_type,
+        message_type=request.message_type,
+        environment=request.environment,
+        title=title,
+        content=content,
+        upload=request.upload,
+        request=request.raw,
+        send_time=send_time or now,
+        status=SandboxPush.Status.SCHEDULED if send_time else SandboxPush.Status.SENT,
+    )
+    if push.status == SandboxPush.Status.SCHEDULED:
+        push.insert_with_new_push_id()
+    # A push sent now is inserted by delivery.deliver, after the (long) scan of its targets.
+    return push
+
+
+def deliver_due_scheduled(*, now: datetime | None = None) -> int:
+    """Deliver scheduled pushes whose send_time has come; safe to run from several workers."""
+    now = now or timezone.now()
+    due = SandboxPush.objects.filter(
+        status=SandboxPush.Status.SCHEDULED, send_time__lte=now
+    ).order_by("send_time", "id")
+    delivered = 0
+    for pk in list(due.values_list("pk", flat=True)):
+        with transaction.atomic():
+            # Claim first: a concurrent sweep or a cancel may have got there before us.
+            claimed = SandboxPush.objects.filter(pk=pk, status=SandboxPush.Status.SCHEDULED).update(
+                status=SandboxPush.Status.SENT
+            )
+            if not claimed:
+                continue
+            push = SandboxPush.objects.select_related("upload").get(pk=pk)
+            delivery.deliver(push, now=now)
+            delivered += 1
+    return delivered
+
+
+def push_deliver_now(*, push: SandboxPush) -> Counts:
+    """Deliver one scheduled push at once (demos and tests)."""
+    with transaction.atomic():
+        claimed = SandboxPush.objects.filter(
+            pk=push.pk, status=SandboxPush.Status.SCHEDULED
+        ).update(status=SandboxPush.Status.SENT)
+        if not claimed:
+            raise SandboxError(codes.INVALID_PARAMETER)
+        push.refresh_from_db()
+        return delivery.deliver(push)
+
+
+def push_cancel(*, app: SandboxApp, push_id: str) -> SandboxPush:
+    """`v3/push/cancel_timing_task`: only scheduled pushes not yet delivered can be cancelled."""
+    push = SandboxPush.objects.filter(app=app, push_id=push_id).first()
+    if push is None:
+        raise SandboxError(codes.PUSH_ID_NOT_EXIST)
+    cancelled = SandboxPush.objects.filter(pk=push.pk, status=SandboxPush.Status.SCHEDULED).update(
+        status=SandboxPush.Status.CANCELLED
+    )
+    if not cancelled:
+        raise SandboxError(codes.INVALID_PARAMETER)
+    push.refresh_from_db()
+    return push
+
+
+# --- fault plans ---------------------------------------------------------------------------
+
+
+def faults_enabled() -> bool:
+    return bool(getattr(settings, "SANDBOX_FAULTS_ENABLED", settings.DEBUG))
+
+
+def add_fault(
+    app: SandboxApp | str | Any,
+    endpoint: str,
+    action: str,
+    count: int = 1,
+    ret_code: int | None = None,
+    seconds: float | None = None,
+    after_apply: bool = False,
+) -> FaultPlan:
+    """Make the next `count` calls of `app` to `endpoint` misbehave (see pushes.sandbox.faults).
+
+    `app` is a SandboxApp, an AccessID, or anything with an `access_id` (a console App).
+    """
+    if endpoint not in FaultPlan.Endpoint.values:
+        raise ValueError(f"unknown endpoint {endpoint!r}; one of {FaultPlan.Endpoint.values}")
+    if action not in FaultPlan.Action.values:
+        raise ValueError(f"unknown action {action!r}; one of {FaultPlan.Action.values}")
+    if action == FaultPlan.Action.RET_CODE and ret_code is None:
+        raise ValueError("a ret_code fault needs ret_code")
+    if count < 1:
+        raise ValueError("count must be at least 1")
+    if seconds is not None and not 0 <= seconds <= MAX_FAULT_SLEEP_SECONDS:
+        raise ValueError(f"seconds must be within 0..{MAX_FAULT_SLEEP_SECONDS:g}")
+    return FaultPlan.objects.create(
+        app=_sandbox_app(app),
+        endpoint=endpoint,
+        action=action,
+        remaining=count,
+        ret_code=ret_code,
+        seconds=seconds,
+        after_apply=after_apply,
+    )
+
+
+def clear_faults(app: SandboxApp | str | Any) -> int:
+    deleted, _ = FaultPlan.objects.filter(app=_sandbox_app(app)).delete()
+    return deleted
+
+
+def consume_fault(*, app: SandboxApp, endpoint: str) -> FaultPlan | None:
+    """Take one use of the oldest matching plan; the conditional UPDATE makes it race-free."""
+    plans = FaultPlan.objects.filter(app=app, endpoint=endpoint, remaining__gt=0).order_by("id")
+    for plan in plans[:5]:
+        taken = FaultPlan.objects.filter(pk=plan.pk, remaining__gt=0).update(
+            remaining=F("remaining") - 1
+        )
+        if taken:
+            return plan
+    return None
+
+
+def _sandbox_app(app: SandboxApp | str | Any) -> SandboxApp:
+    if isinstance(app, SandboxApp):
+        return app
+    access_id = app if isinstance(app, str) else app.access_id
+    return SandboxApp.objects.get(access_id=access_id)
