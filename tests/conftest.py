@@ -6,6 +6,9 @@ Locally a test that needs a missing service or browser skips; under CI=true it f
 from __future__ import annotations
 
 import os
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
 
 import pytest
 from pytest_django.fixtures import Settings
@@ -60,3 +63,67 @@ def stranger(db: None) -> User:
 @pytest.fixture
 def staff(db: None) -> User:
     return UserFactory(username="root", is_staff=True)
+
+
+@pytest.fixture
+def private_cache(settings: Settings) -> None:
+    """An empty cache of this test's own (the sandbox's push rate limit lives there)."""
+    from django.core.cache import cache
+
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+            "LOCATION": f"test-{uuid.uuid4().hex}",
+        }
+    }
+    cache.clear()
+
+
+@dataclass
+class Gateway:
+    """The built-in sandbox, served over real HTTP by pytest-django's live server."""
+
+    url: str
+    app: App
+
+    def bind(self, *accounts: str, devices: int = 1, account_type: int = 0) -> None:
+        from pushes.sandbox import services as sandbox
+
+        sandbox_app = sandbox.ensure_app(
+            access_id=self.app.access_id, secret_key=self.app.secret_key, name=self.app.name
+        )
+        for account in accounts:
+            for n in range(devices):
+                device = sandbox.register_device(app=sandbox_app, label=f"{account} {n}")
+                sandbox.bind(
+                    app=sandbox_app, account=account, account_type=account_type, device=device
+                )
+
+    def fault(self, endpoint: str, action: str, **kwargs: object) -> None:
+        from pushes.sandbox.services import add_fault
+
+        add_fault(self.app, endpoint, action, **kwargs)
+
+    def pushes(self) -> list[object]:
+        from pushes.sandbox.models import SandboxPush
+
+        return list(SandboxPush.objects.filter(app__access_id=self.app.access_id).order_by("id"))
+
+    def deliveries(self) -> list[tuple[str, str]]:
+        from pushes.sandbox.models import Delivery
+
+        rows = Delivery.objects.filter(push__app__access_id=self.app.access_id)
+        return sorted(rows.values_list("account", "title"))
+
+
+@pytest.fixture
+def gateway(
+    live_server: object, settings: Settings, app: App, private_cache: None, tmp_path: Path
+) -> Gateway:
+    from pushes.sandbox import services as sandbox
+
+    settings.TPNS_SANDBOX_BASE_URL = f"{live_server.url}/sandbox"  # type: ignore[attr-defined]
+    settings.SANDBOX_FAULTS_ENABLED = True
+    settings.MEDIA_ROOT = str(tmp_path / "media")
+    sandbox.ensure_app(access_id=app.access_id, secret_key=app.secret_key, name=app.name)
+    return Gateway(url=settings.TPNS_SANDBOX_BASE_URL, app=app)
