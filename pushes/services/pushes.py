@@ -115,7 +115,7 @@ def push_save_draft(*, app: App, by: User, fields: PushFields, push: Push | None
         push = Push(app=app, created_by=by)
         created = True
     else:
-        push = Push.objects.select_for_update().get(pk=push.pk)
+        push = Push.objects.select_for_update(of=("self",)).get(pk=push.pk)
         if not push.is_editable:
             raise PushStateError(
                 f"A push that is {push.get_status_display().lower()} cannot be edited."
@@ -203,7 +203,7 @@ def _sentence(path: str, message: str) -> str:
 @transaction.atomic
 def push_submit(*, push: Push, by: User) -> Push:
     """Freeze the push (payload + package hash + targets) and ask for review."""
-    push = Push.objects.select_for_update().select_related("app", "package").get(pk=push.pk)
+    push = Push.objects.select_for_update(of=("self",)).select_related("app", "package").get(pk=push.pk)
     if push.status not in {Push.Status.DRAFT, Push.Status.REJECTED}:
         raise PushStateError(
             f"Only drafts can be submitted; this push is {push.get_status_display().lower()}."
@@ -254,7 +254,7 @@ def push_approve(*, push: Push, by: User, comment: str = "") -> Push:
 
     Approving twice is harmless: the second call changes nothing and queues nothing.
     """
-    push = Push.objects.select_for_update().select_related("app").get(pk=push.pk)
+    push = Push.objects.select_for_update(of=("self",)).select_related("app").get(pk=push.pk)
     if push.created_by_id == by.pk:
         raise ReviewError("You cannot approve your own push.")
     if push.status != Push.Status.PENDING_REVIEW:
@@ -301,7 +301,7 @@ def push_approve(*, push: Push, by: User, comment: str = "") -> Push:
 
 @transaction.atomic
 def push_reject(*, push: Push, by: User, comment: str) -> Push:
-    push = Push.objects.select_for_update().get(pk=push.pk)
+    push = Push.objects.select_for_update(of=("self",)).get(pk=push.pk)
     if push.created_by_id == by.pk:
         raise ReviewError("You cannot review your own push.")
     if not comment.strip():
