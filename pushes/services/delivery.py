@@ -8,6 +8,8 @@ of that call is unknown the push becomes `in_doubt` and is never resent automati
 from __future__ import annotations
 
 import logging
+import os
+import signal
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import TYPE_CHECKING
@@ -42,6 +44,12 @@ Status = Push.Status
 class DeliveryTimings:
     requeue_after: timedelta  # an APPROVED push not claimed by then lost its task
     stale_after: timedelta  # SENDING/UPLOADING longer than a task's hard limit: worker died
+
+
+def _crash_point(name: str) -> None:
+    """Fault tests start a worker with PUSHDECK_CRASH_AT=<name> to kill it exactly here."""
+    if os.environ.get("PUSHDECK_CRASH_AT") == name:
+        os.kill(os.getpid(), signal.SIGKILL)
 
 
 def timings() -> DeliveryTimings:
@@ -122,6 +130,7 @@ def push_deliver(*, push_id: int) -> None:
     if push.approved_hash != push.content_hash:
         log.error("push %s: approval does not match content; not sending", push.id)
         return
+    _crash_point("before_claim")
     if push.target == "package_account_push" and push.upload_id is None:
         if not _claim(push, {Status.APPROVED}, Status.UPLOADING):
             return
@@ -131,6 +140,7 @@ def push_deliver(*, push_id: int) -> None:
             return
     if not _claim(push, {Status.APPROVED, Status.UPLOADED}, Status.SENDING):
         return  # cancelled, paused, or another worker got there first
+    _crash_point("after_claim")
     _send(push)
 
 
@@ -211,6 +221,7 @@ def _send(push: Push) -> None:
         _finish(attempt, DeliveryAttempt.Outcome.UNKNOWN, err_msg=f"{type(exc).__name__}: {exc}")
         _in_doubt(push, "An unexpected error happened during the push call.")
         raise
+    _crash_point("after_answer")
     _finish(
         attempt,
         DeliveryAttempt.Outcome.OK,
