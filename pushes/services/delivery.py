@@ -21,7 +21,7 @@ from django.utils import timezone
 
 from pushes import snapshot
 from pushes.audit import audit_record
-from pushes.models import AccountPackage, DeliveryAttempt, Notification, Push
+from pushes.models import AccountPackage, App, DeliveryAttempt, Notification, Push
 from pushes.tpns import client
 from pushes.tpns.errors import (
     PermanentTpnsError,
@@ -65,11 +65,17 @@ def credentials(push: Push) -> Credentials:
 
 
 def _claim(push: Push, from_statuses: set[str], to: str) -> bool:
-    """Take the push for this worker before any I/O; only one claimant can win."""
+    """Take the push for this worker before any I/O; only one claimant can win.
+
+    The UPDATE filters on the push row alone: PostgreSQL re-checks such a condition
+    after waiting for a concurrent claim, but not one inside a join's subquery.
+    """
+    if App.objects.filter(id=push.app_id, is_paused=True).exists():
+        return False
     with transaction.atomic():
-        claimed = Push.objects.filter(
-            id=push.id, status__in=from_statuses, app__is_paused=False
-        ).update(status=to, claimed_at=timezone.now())
+        claimed = Push.objects.filter(id=push.id, status__in=from_statuses).update(
+            status=to, claimed_at=timezone.now()
+        )
         if claimed:
             frm = push.status
             push.refresh_from_db()
