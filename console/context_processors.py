@@ -8,4 +8,12 @@ if TYPE_CHECKING:
 
 def navigation(request: HttpRequest) -> dict[str, object]:
     match = getattr(request, "resolver_match", None)
-    return {"nav_section": getattr(match, "url_name", "") or ""}
+    context: dict[str, object] = {"nav_section": getattr(match, "url_name", "") or ""}
+    user = getattr(request, "user", None)
+    if user is not None and user.is_authenticated:
+        from pushes.models import Notification
+
+        context["unread_notifications"] = Notification.objects.filter(
+            user=user, read_at__isnull=True
+        ).count()
+    return context

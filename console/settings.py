@@ -221,6 +221,7 @@ CELERY_TASK_DEFAULT_QUEUE = os.getenv("CELERY_QUEUE", "celery")
 CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
     "sweep": {"task": "pushes.tasks.sweep", "schedule": 60.0},
     "package-retention": {"task": "pushes.tasks.apply_package_retention", "schedule": 3600.0},
+    "sandbox-scheduled": {"task": "pushes.sandbox.tasks.deliver_due_scheduled", "schedule": 15.0},
 }
 # An approved push whose task has not claimed it within this time is queued again
 # (claims make duplicates harmless); `sending` older than this became `in_doubt`.
@@ -240,6 +241,9 @@ SANDBOX_FAULTS_ENABLED = env_bool("SANDBOX_FAULTS_ENABLED", DEBUG)
 
 EMAIL_BACKEND = os.getenv("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = os.getenv("DEFAULT_FROM_EMAIL", "pushdeck@localhost")
+# E-mail people what the console's notification list tells them.
+NOTIFY_BY_EMAIL = env_bool("NOTIFY_BY_EMAIL", False)
+PUSHDECK_BASE_URL = os.getenv("PUSHDECK_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
 
 if not DEBUG:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")

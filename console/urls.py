@@ -19,6 +19,7 @@ pages = [
         name="member-remove",
     ),
     path("audit/", views.audit_list, name="audit-list"),
+    path("notifications/", views.notification_list, name="notification-list"),
     path("sandbox-inbox/", sandbox_views.inbox, name="sandbox-inbox"),
     *package_views.urlpatterns,
     *push_views.urlpatterns,

@@ -136,6 +136,17 @@ def audit_list(request: HttpRequest) -> HttpResponse:
     return render(request, "console/audit_list.html", {"page": page})
 
 
+@login_required
+def notification_list(request: HttpRequest) -> HttpResponse:
+    notices = selectors.notifications_for_user(user=request.user)
+    page = Paginator(notices, 30).get_page(request.GET.get("page"))
+    unread = [n.id for n in page.object_list if n.read_at is None]
+    context = {"page": page, "unread": set(unread)}
+    response = render(request, "console/notification_list.html", context)
+    services.notifications_mark_read(user=request.user, ids=unread)
+    return response
+
+
 def healthz(request: HttpRequest) -> HttpResponse:
     return JsonResponse({"ok": True})
 

@@ -87,3 +87,10 @@ def validate_package(package_id: int) -> None:
     from pushes.services.packages import package_validate
 
     package_validate(package_id=package_id)
+
+
+@shared_task
+def email_notifications(notification_ids: list[int]) -> int:
+    from pushes.notify import email
+
+    return email(notification_ids)

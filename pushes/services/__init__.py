@@ -10,6 +10,7 @@ from pushes.services.apps import (
     health_ping_create,
     membership_remove,
     membership_set,
+    notifications_mark_read,
 )
 
 __all__ = [
@@ -20,4 +21,5 @@ __all__ = [
     "health_ping_create",
     "membership_remove",
     "membership_set",
+    "notifications_mark_read",
 ]

@@ -161,3 +161,13 @@ def health_ping_answer(*, ping_id: int, worker: str) -> bool:
             answered_at=timezone.now(), worker=worker[:200]
         )
     )
+
+
+def notifications_mark_read(*, user: User, ids: list[int]) -> int:
+    from django.utils import timezone
+
+    from pushes.models import Notification
+
+    return Notification.objects.filter(user=user, id__in=ids, read_at__isnull=True).update(
+        read_at=timezone.now()
+    )

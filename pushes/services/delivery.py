@@ -21,7 +21,8 @@ from django.utils import timezone
 
 from pushes import snapshot
 from pushes.audit import audit_record
-from pushes.models import AccountPackage, App, DeliveryAttempt, Notification, Push
+from pushes.models import AccountPackage, App, DeliveryAttempt, Push
+from pushes.notify import notify
 from pushes.tpns import client
 from pushes.tpns.errors import (
     PermanentTpnsError,
@@ -248,8 +249,10 @@ def _send(push: Push) -> None:
         finished_at=now,
     ):
         _record_sandbox_counts(push)
-        Notification.objects.create(
-            user_id=push.created_by_id, push=push, message=f"“{push}” was sent (push_id {push_id})."
+        notify(
+            user_ids=[push.created_by_id],
+            push=push,
+            message=f"“{push}” was sent (push_id {push_id}).",
         )
 
 
@@ -262,15 +265,17 @@ def _fail(push: Push, frm: str, exc: TpnsError) -> None:
         err_msg=describe(exc),
         finished_at=timezone.now(),
     ):
-        Notification.objects.create(
-            user_id=push.created_by_id, push=push, message=f"“{push}” failed: {describe(exc)}"[:300]
+        notify(
+            user_ids=[push.created_by_id],
+            push=push,
+            message=f"“{push}” failed: {describe(exc)}"[:300],
         )
 
 
 def _in_doubt(push: Push, reason: str) -> None:
     if _move(push, Status.SENDING, Status.IN_DOUBT, err_msg=reason):
-        Notification.objects.create(
-            user_id=push.created_by_id,
+        notify(
+            user_ids=[push.created_by_id],
             push=push,
             message=f"“{push}” may or may not have been sent; check and resolve it.",
         )
@@ -281,8 +286,8 @@ def push_fail_after_retries(*, push_id: int, reason: str) -> None:
     push = Push.objects.get(id=push_id)
     for frm in (Status.APPROVED, Status.UPLOADED, Status.UPLOADING):
         if _move(push, frm, Status.FAILED, err_msg=reason[:1000], finished_at=timezone.now()):
-            Notification.objects.create(
-                user_id=push.created_by_id,
+            notify(
+                user_ids=[push.created_by_id],
                 push=push,
                 message=f"“{push}” failed after several tries: {reason}"[:300],
             )
@@ -420,8 +425,8 @@ def push_cancel_at_gateway(*, push_id: int, user_id: int) -> bool:
         client.cancel_timing_task(credentials(push), push.push_id)
     except TpnsError as exc:
         _finish(attempt, DeliveryAttempt.Outcome.PERMANENT, exc=exc)
-        Notification.objects.create(
-            user_id=user_id,
+        notify(
+            user_ids=[user_id],
             push=push,
             message=f"Cancelling “{push}” at TPNS failed: {describe(exc)}"[:300],
         )

@@ -1,11 +1,468 @@
-"""Account packages: upload to storage, validation in a worker, error report, retention."""
+"""Account packages: upload to storage, validation in a worker, error report, retention.
+
+The upload request only checks what it knows for free (name, size) and stores the file;
+reading, hashing and validating it happen in a worker (``package_validate``), so a 100 MB
+upload answers as soon as its body has arrived.
+"""
 
 from __future__ import annotations
 
+import io
+import logging
+import tempfile
+import time
+from datetime import timedelta
+from typing import IO, TYPE_CHECKING, Any
+
+from celery.exceptions import SoftTimeLimitExceeded
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files import File
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from pushes.audit import audit_record
+from pushes.models import AccountPackage, App, Push, Role
+from pushes.packages import (
+    MAX_PACKAGE_BYTES,
+    RowError,
+    ValidationResult,
+    validate_filename,
+    validate_package,
+    write_error_report,
+)
+from pushes.packages.rules import display, file_format
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AbstractBaseUser
+    from django.core.files.uploadedfile import UploadedFile
+    from django.db.models import QuerySet
+
+logger = logging.getLogger(__name__)
+
+# Read at call time (not bound into defaults), so tests can lower it.
+MAX_UPLOAD_BYTES = MAX_PACKAGE_BYTES
+MAX_STORED_ERRORS = 100
+MAX_RETENTION_DAYS = 3650
+# Progress rows are written at most this often: a live bar, not a write per chunk.
+PROGRESS_INTERVAL_SECONDS = 0.25
+# A claim older than this belongs to a worker that died (well above any task time limit).
+STALE_CLAIM_AFTER = timedelta(minutes=15)
+# Rejected rows are handed to the CSV writer in batches, keeping memory flat.
+_REPORT_BATCH = 10_000
+# A spreadsheet opens a UTF-8 CSV as UTF-8 only when it starts with a byte order mark.
+_UTF8_BOM = "\ufeff"
+# Packages a push still needs the file of: it has not been uploaded to TPNS yet.
+_FILE_NEEDED_BY = (Push.Status.PENDING_REVIEW, Push.Status.APPROVED, Push.Status.UPLOADING)
+
+
+class PackageUploadError(ValidationError):
+    """An upload refused before anything was stored; the message names the file."""
+
+
+class PackageTooLargeError(PackageUploadError):
+    """An upload over the size limit (answered with 413)."""
+
+
+def too_large_message(name: str, size: int | None = None) -> str:
+    what = f"“{display(name)}”" if name else "The file"
+    limit = _size_text(MAX_UPLOAD_BYTES)
+    if size is None:
+        return (
+            f"{what} cannot be uploaded: it is larger than {limit}, the limit for account packages."
+        )
+    return (
+        f"{what} cannot be uploaded: it is {_size_text(size)}; "
+        f"account packages may be at most {limit}."
+    )
+
+
+def _size_text(size: int) -> str:
+    # Exact bytes too: "100.0 MB" alone would not say why 100 MB and 1 byte is refused.
+    if size < 1024 * 1024:
+        return f"{size:,} bytes"
+    megabytes = f"{size / 1024 / 1024:,.1f}".removesuffix(".0")
+    return f"{megabytes} MB ({size:,} bytes)"
+
+
+def _refuse(name: str, reason: str) -> PackageUploadError:
+    what = f"“{display(name)}” cannot be uploaded" if name else "This file cannot be uploaded"
+    return PackageUploadError(f"{what}: {reason}.", code="invalid")
+
+
+def _require_role(app: App, by: AbstractBaseUser, roles: tuple[str, ...]) -> None:
+    if app.role_of(by) not in roles:
+        raise PermissionDenied
+
+
+def package_upload(
+    *, app: App, by: AbstractBaseUser, uploaded_file: UploadedFile
+) -> AccountPackage:
+    """Store an uploaded package under a generated name and queue its validation.
+
+    Refuses (``PackageUploadError``, nothing stored) a bad name, an empty file or one over
+    100 MB. The size comes from the upload handler's count, so nothing is read here.
+    """
+    _require_role(app, by, (Role.ADMIN, Role.MARKETER))
+    name = uploaded_file.name or ""
+    if problem := validate_filename(name):
+        raise _refuse(name, problem)
+    size = uploaded_file.size or 0
+    if size > MAX_UPLOAD_BYTES:
+        raise PackageTooLargeError(too_large_message(name, size), code="too_large")
+    if size == 0:
+        raise _refuse(name, "the file is empty")
+
+    package = AccountPackage(
+        app=app, uploaded_by=by, original_name=name, size=size, format=file_format(name)
+    )
+    # Saved before the row: the storage picks the generated name (see `package_upload_to`).
+    package.file.save(name, uploaded_file, save=False)
+    try:
+        with transaction.atomic():
+            package.full_clean()
+            package.save()
+            audit_record(
+                actor=by,
+                action="package.uploaded",
+                obj=package,
+                data={"name": name, "size": size, "stored_as": package.file.name},
+            )
+            _queue_validation(package.id)
+    except BaseException:
+        # No row without its file, and no file without its row.
+        package.file.delete(save=False)
+        raise
+    return package
+
+
+def _queue_validation(package_id: int) -> None:
+    from pushes.tasks import validate_package as validate_task
+
+    validate_task.delay_on_commit(package_id)
+
 
 def package_validate(*, package_id: int) -> None:
-    raise NotImplementedError
+    """Validate a stored package. Safe to rerun: a package is claimed once.
+
+    Whatever goes wrong ends in ``invalid`` with a problem, never stuck in ``validating``.
+    """
+    package = _claim(package_id)
+    if package is None:
+        return  # finished, or another worker is on it
+    try:
+        result, report = _run(package)
+    except SoftTimeLimitExceeded:
+        _fail(package, "validation took longer than the time limit; split the file and retry")
+        return
+    except OSError as exc:
+        logger.exception("reading package %s from storage failed", package_id)
+        _fail(
+            package, f"the stored file could not be read ({exc.__class__.__name__}); upload again"
+        )
+        return
+    except Exception as exc:
+        logger.exception("validating package %s failed", package_id)
+        _fail(package, f"validation failed unexpectedly ({exc.__class__.__name__}); upload again")
+        return
+    try:
+        _finish(package, result, report)
+    except Exception as exc:
+        logger.exception("saving the result of package %s failed", package_id)
+        if report is not None:
+            report.close()
+        _fail(package, f"the result could not be saved ({exc.__class__.__name__}); upload again")
+
+
+def _claim(package_id: int) -> AccountPackage | None:
+    """Move the package to ``validating`` (recording it), or None when it is not ours to take."""
+    now = timezone.now()
+    claimable = Q(status=AccountPackage.Status.PENDING) | Q(
+        status=AccountPackage.Status.VALIDATING, validation_started_at__lt=now - STALE_CLAIM_AFTER
+    )
+    with transaction.atomic():
+        # Claim before reading the file: with acks_late a broker may hand the task to two
+        # workers, and the sweep may queue it again.
+        claimed = AccountPackage.objects.filter(claimable, id=package_id).update(
+            status=AccountPackage.Status.VALIDATING,
+            validation_started_at=now,
+            bytes_done=0,
+            updated_at=now,
+        )
+        if not claimed:
+            return None
+        package = AccountPackage.objects.select_related("app").get(id=package_id)
+        audit_record(
+            actor=None,
+            action="package.validation_started",
+            obj=package,
+            data={"name": package.original_name},
+        )
+    return package
+
+
+def package_requeue_stale(*, pending_after: timedelta = timedelta(minutes=2)) -> int:
+    """Queue validation again for packages whose task was lost or whose worker died.
+
+    For the periodic sweep. Claims make a duplicate task a no-op, so erring early is harmless.
+    """
+    now = timezone.now()
+    stale = AccountPackage.objects.filter(
+        Q(status=AccountPackage.Status.PENDING, created_at__lt=now - pending_after)
+        | Q(
+            status=AccountPackage.Status.VALIDATING,
+            validation_started_at__lt=now - STALE_CLAIM_AFTER,
+        )
+    ).values_list("id", flat=True)
+    ids = list(stale)
+    with transaction.atomic():
+        for package_id in ids:
+            _queue_validation(package_id)
+    return len(ids)
+
+
+class _Progress:
+    """Writes ``bytes_done`` for the live bar, at most once per interval."""
+
+    def __init__(self, package_id: int) -> None:
+        self.package_id = package_id
+        self.last = float("-inf")
+
+    def __call__(self, done: int, total: int) -> None:
+        now = time.monotonic()
+        if now - self.last < PROGRESS_INTERVAL_SECONDS:
+            return
+        self.last = now
+        AccountPackage.objects.filter(
+            id=self.package_id, status=AccountPackage.Status.VALIDATING
+        ).update(bytes_done=done, bytes_total=total)
+
+
+class _Report:
+    """Every rejected row, streamed to a CSV temporary file in batches."""
+
+    def __init__(self, out: IO[bytes]) -> None:
+        self.out = out
+        self.text = io.TextIOWrapper(out, encoding="utf-8", newline="", write_through=True)  # type: ignore[type-var]
+        self.text.write(_UTF8_BOM)
+        write_error_report([], self.text)
+        self.batch: list[RowError] = []
+        self.rows = 0
+
+    def add(self, error: RowError) -> None:
+        self.batch.append(error)
+        self.rows += 1
+        if len(self.batch) >= _REPORT_BATCH:
+            self.flush()
+
+    def flush(self) -> None:
+        if not self.batch:
+            return
+        # write_error_report starts each call with its header; the file keeps only the first.
+        buffer = io.StringIO()
+        write_error_report(self.batch, buffer)
+        self.text.write(buffer.getvalue()[_HEADER_LENGTH:])
+        self.batch.clear()
+
+    def finish(self) -> bool:
+        """Complete the file and rewind it; False when no row was rejected."""
+        self.flush()
+        self.text.detach()
+        self.out.seek(0)
+        return self.rows > 0
+
+
+def _header_length() -> int:
+    buffer = io.StringIO()
+    write_error_report([], buffer)
+    return len(buffer.getvalue())
+
+
+_HEADER_LENGTH = _header_length()
+
+
+def _run(package: AccountPackage) -> tuple[ValidationResult, IO[bytes] | None]:
+    """Validate from storage (filesystem or S3 alike); the report stays a temporary file."""
+    out = tempfile.TemporaryFile()  # noqa: SIM115 - handed to _finish, which closes it
+    try:
+        report = _Report(out)
+        with package.file.open("rb") as fileobj:
+            result = validate_package(
+                fileobj,  # type: ignore[arg-type]
+                package.original_name,
+                progress=_Progress(package.id),
+                on_error=report.add,
+            )
+        has_rows = report.finish()
+    except BaseException:
+        out.close()
+        raise
+    if not has_rows:
+        out.close()
+        return result, None
+    return result, out
+
+
+def _finish(package: AccountPackage, result: ValidationResult, report: IO[bytes] | None) -> None:
+    if report is not None:
+        with report:
+            package.error_report.save(f"{package.code}-errors.csv", File(report), save=False)
+    try:
+        with transaction.atomic():
+            if not _still_ours(package).exists():
+                raise _Superseded
+            _apply_result(package, result)
+            package.full_clean()
+            package.save()
+            audit_record(
+                actor=None,
+                action="package.validated" if result.valid else "package.rejected",
+                obj=package,
+                data=_audit_stats(package),
+            )
+    except _Superseded:
+        package.error_report.delete(save=False)
+    except BaseException:
+        package.error_report.delete(save=False)
+        raise
+
+
+def _still_ours(package: AccountPackage) -> QuerySet[AccountPackage]:
+    """The package, if this run's claim still holds (a stale claim may have been taken over)."""
+    return AccountPackage.objects.filter(
+        id=package.id,
+        status=AccountPackage.Status.VALIDATING,
+        validation_started_at=package.validation_started_at,
+    )
+
+
+class _Superseded(Exception):
+    """The package left ``validating`` while this run read it (a stale claim taken over)."""
+
+
+def _apply_result(package: AccountPackage, result: ValidationResult) -> None:
+    package.status = AccountPackage.Status.VALID if result.valid else AccountPackage.Status.INVALID
+    package.format = result.format
+    package.size = result.size
+    package.sha256 = result.sha256
+    package.rows = result.rows
+    package.accounts = result.accounts
+    package.duplicates = result.duplicates
+    package.invalid_rows = result.invalid_rows
+    package.errors = [
+        {"line": error.line, "reason": error.reason, "value": error.value}
+        for error in result.errors[:MAX_STORED_ERRORS]
+    ]
+    package.problem = result.problem or ""
+    package.validated_at = timezone.now()
+
+
+def _audit_stats(package: AccountPackage) -> dict[str, Any]:
+    return {
+        "name": package.original_name,
+        "sha256": package.sha256,
+        "rows": package.rows,
+        "accounts": package.accounts,
+        "duplicates": package.duplicates,
+        "invalid_rows": package.invalid_rows,
+        "problem": package.problem,
+    }
+
+
+def _fail(package: AccountPackage, problem: str) -> None:
+    with transaction.atomic():
+        updated = _still_ours(package).update(
+            status=AccountPackage.Status.INVALID,
+            problem=problem,
+            errors=[{"line": 0, "reason": problem, "value": ""}],
+            validated_at=timezone.now(),
+            updated_at=timezone.now(),
+        )
+        if updated:
+            package.refresh_from_db()
+            audit_record(
+                actor=None, action="package.rejected", obj=package, data=_audit_stats(package)
+            )
+
+
+def package_set_retention(*, app: App, by: AbstractBaseUser, days: int | None) -> App:
+    """How many days account package files are kept after upload (None: kept)."""
+    _require_role(app, by, (Role.ADMIN,))
+    if days is not None and not 1 <= days <= MAX_RETENTION_DAYS:
+        raise ValidationError(
+            {"days": f"Keep files for 1–{MAX_RETENTION_DAYS} days, or leave it blank to keep them."}
+        )
+    before = app.package_retention_days
+    if before == days:
+        return app
+    with transaction.atomic():
+        app.package_retention_days = days
+        app.full_clean()
+        app.save(update_fields=["package_retention_days", "updated_at"])
+        audit_record(
+            actor=by,
+            action="app.package_retention_set",
+            obj=app,
+            data={"from": before, "to": days},
+        )
+        if days is not None:
+            _queue_retention()
+    return app
+
+
+def _queue_retention() -> None:
+    from pushes.tasks import apply_package_retention
+
+    apply_package_retention.delay_on_commit()
 
 
 def package_apply_retention() -> int:
-    raise NotImplementedError
+    """Delete the stored files of packages older than their app's retention; keep the rows.
+
+    A package a push still has to upload to TPNS is kept until the push is past that point,
+    and one being validated is left to its worker. Returns how many packages lost their files.
+    """
+    now = timezone.now()
+    deleted = 0
+    for app in App.objects.filter(package_retention_days__isnull=False):
+        cutoff = now - timedelta(days=app.package_retention_days or 0)
+        expired = (
+            app.packages.filter(created_at__lt=cutoff, file_deleted_at__isnull=True)
+            .exclude(status__in=[AccountPackage.Status.PENDING, AccountPackage.Status.VALIDATING])
+            .exclude(pushes__status__in=_FILE_NEEDED_BY)
+            .exclude(id__in=_generated_in_flight())
+            .distinct()
+        )
+        for package in expired:
+            package_delete_files(package=package, by=None, reason="retention")
+            deleted += 1
+    return deleted
+
+
+def _generated_in_flight() -> QuerySet[Push, dict[str, Any]]:
+    return Push.objects.filter(status__in=_FILE_NEEDED_BY, generated_package__isnull=False).values(
+        "generated_package_id"
+    )
+
+
+def package_delete_files(
+    *, package: AccountPackage, by: AbstractBaseUser | None, reason: str
+) -> AccountPackage:
+    """Delete the package file and its error report from storage; the record stays."""
+    stored = {"file": package.file.name, "error_report": package.error_report.name}
+    # Storage first: should the row update fail, the next run deletes nothing twice,
+    # while a row marked deleted over a file still stored would hide that file.
+    if package.file:
+        package.file.delete(save=False)
+    if package.error_report:
+        package.error_report.delete(save=False)
+    with transaction.atomic():
+        package.file_deleted_at = timezone.now()
+        package.save(update_fields=["file", "error_report", "file_deleted_at", "updated_at"])
+        audit_record(
+            actor=by,
+            action="package.files_deleted",
+            obj=package,
+            data={"reason": reason, "name": package.original_name, **stored},
+        )
+    return package

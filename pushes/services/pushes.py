@@ -13,7 +13,8 @@ from django.utils import timezone
 
 from pushes import snapshot
 from pushes.audit import audit_record
-from pushes.models import AccountPackage, Approval, Notification, Push, PushRevision, Role
+from pushes.models import AccountPackage, Approval, Push, PushRevision, Role
+from pushes.notify import notify
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import User
@@ -203,7 +204,11 @@ def _sentence(path: str, message: str) -> str:
 @transaction.atomic
 def push_submit(*, push: Push, by: User) -> Push:
     """Freeze the push (payload + package hash + targets) and ask for review."""
-    push = Push.objects.select_for_update(of=("self",)).select_related("app", "package").get(pk=push.pk)
+    push = (
+        Push.objects.select_for_update(of=("self",))
+        .select_related("app", "package")
+        .get(pk=push.pk)
+    )
     if push.status not in {Push.Status.DRAFT, Push.Status.REJECTED}:
         raise PushStateError(
             f"Only drafts can be submitted; this push is {push.get_status_display().lower()}."
@@ -346,13 +351,11 @@ def push_cancel(*, push: Push, by: User) -> Push:
 
 
 def _notify(push: Push, *, roles: tuple[str, ...], exclude: User | None, message: str) -> None:
-    users = push.app.memberships.filter(role__in=roles).exclude(
+    members = push.app.memberships.filter(role__in=roles).exclude(
         user_id=getattr(exclude, "pk", None)
     )
-    Notification.objects.bulk_create(
-        [Notification(user_id=m.user_id, push=push, message=message[:300]) for m in users]
-    )
+    notify(user_ids=members.values_list("user_id", flat=True), push=push, message=message)
 
 
 def _notify_author(push: Push, message: str) -> None:
-    Notification.objects.create(user_id=push.created_by_id, push=push, message=message[:300])
+    notify(user_ids=[push.created_by_id], push=push, message=message)

@@ -36,6 +36,7 @@ CORE = [
     Page("push-list", "get", EVERYONE),
     Page("sandbox-inbox", "get", EVERYONE),
     Page("app-create", "get", STAFF_ONLY),
+    Page("notification-list", "get", EVERYONE),
     Page("audit-list", "get", {**STAFF_ONLY, "app_admin": 200}),
     Page("app-detail", "get", MEMBERS),
     Page("app-edit", "get", ADMINS_GET),

@@ -140,3 +140,36 @@ def test_resubmission_shows_a_diff(
     assert "Changes since the previous version" in body
     assert "-      &quot;title&quot;: &quot;Spring sale&quot;" in body
     assert "+      &quot;title&quot;: &quot;Spring sale!&quot;" in body
+
+
+def test_notifications_page_lists_and_marks_read(
+    client: Client, reviewer: User, pending: Push
+) -> None:
+    client.force_login(reviewer)
+    first = client.get(reverse("console:app-list")).content.decode()
+    assert 'class="count">1<' in first
+    page = client.get(reverse("console:notification-list")).content.decode()
+    assert "is waiting for your review" in page and ">New<" in page
+    again = client.get(reverse("console:notification-list")).content.decode()
+    assert ">New<" not in again
+
+
+def test_notifications_are_emailed_when_enabled(
+    settings: object,
+    app: App,
+    marketer: User,
+    reviewer: User,
+    mailoutbox: list,
+    django_capture_on_commit_callbacks: DjangoCaptureOnCommitCallbacks,
+) -> None:
+    from pushes.models import Notification
+    from pushes.notify import email
+
+    settings.NOTIFY_BY_EMAIL = True  # type: ignore[attr-defined]
+    with django_capture_on_commit_callbacks() as callbacks:
+        push_submit(push=make_push(app=app, author=marketer), by=marketer)
+    assert len(callbacks) == 1
+    ids = list(Notification.objects.values_list("id", flat=True))
+    assert email(ids) == 1
+    assert mailoutbox[0].to == ["rob@example.com"]
+    assert "waiting for your review" in mailoutbox[0].body

@@ -1,0 +1,44 @@
+"""Telling people what happened to a push: a notice in the console, and e-mail when on."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from django.conf import settings
+
+from pushes.models import Notification
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable
+
+    from pushes.models import Push
+
+
+def notify(*, user_ids: Iterable[int], push: Push, message: str) -> list[Notification]:
+    notices = Notification.objects.bulk_create(
+        [Notification(user_id=uid, push=push, message=message[:300]) for uid in set(user_ids)]
+    )
+    if notices and settings.NOTIFY_BY_EMAIL:
+        from pushes.tasks import email_notifications
+
+        email_notifications.delay_on_commit([n.id for n in notices if n.id is not None] or [])
+    return notices
+
+
+def email(notification_ids: list[int]) -> int:
+    from django.core.mail import send_mail
+
+    sent = 0
+    for notice in Notification.objects.filter(id__in=notification_ids).select_related(
+        "user", "push", "push__app"
+    ):
+        if not notice.user.email:
+            continue
+        sent += send_mail(
+            subject=f"[Pushdeck] {notice.push.app.name}: {notice.push}",
+            message=f"{notice.message}\n\n{settings.PUSHDECK_BASE_URL}/pushes/{notice.push.code}/",
+            from_email=None,
+            recipient_list=[notice.user.email],
+            fail_silently=False,
+        )
+    return sent
