@@ -1,33 +1,429 @@
-"""Create Push flow, pushes list and push record pages."""
+"""Create Push flow (form, Preview, Confirm, test push), the Pushes list and push records."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+import json
+from typing import TYPE_CHECKING, Any, cast
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.shortcuts import render
-from django.urls import path
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.http import JsonResponse
+from django.shortcuts import redirect, render
+from django.template import TemplateDoesNotExist, TemplateSyntaxError
+from django.template.loader import get_template
+from django.urls import path, reverse
+from django.utils import timezone
+from django.utils.html import format_html
+from django.views.decorators.http import require_POST
 
-from console.access import AUTHORS, get_app_for_user
+from console.access import ADMINS, AUTHORS, REVIEWERS, get_app_for_user, get_push_for_user
+from console.push_forms import PushFilterForm, PushForm, TestAccountsForm
+from pushes import selectors, selectors_pushes, snapshot
+from pushes.account_types import account_type_label
+from pushes.models import App, Push, Role
+from pushes.services.pushes import (
+    PushStateError,
+    PushValidationError,
+    push_cancel,
+    push_save_draft,
+    push_submit,
+)
+from pushes.services.test_push import (
+    MAX_TEST_ACCOUNTS,
+    TestPushError,
+    app_set_test_accounts,
+    push_send_test,
+)
+from pushes.tpns.schema import MAX_MESSAGE_BYTES, TITLE_LIMITS, channel_warnings
 
 if TYPE_CHECKING:
     from uuid import UUID
 
+    from django.contrib.auth.models import User
     from django.http import HttpRequest, HttpResponse
+
+UPLOAD_PARTIAL = "console/partials/package_upload.html"
+CHOOSE_PARTIAL = "console/partials/package_choose.html"
+PER_PAGE = 25
+FIRST_ACCOUNTS = 10
+
+
+# Create and edit --------------------------------------------------------------------
 
 
 @login_required
 def push_create(request: HttpRequest, code: UUID) -> HttpResponse:
     app, _ = get_app_for_user(request, code, roles=AUTHORS)
-    return render(request, "console/push_create.html", {"app": app})
+    if request.method == "POST":
+        form = PushForm(request.POST, app=app)
+        if form.is_valid():
+            return _save_draft(request, app=app, form=form, push=None)
+        return _render_form(request, app=app, form=form, push=None, status=400)
+    form = PushForm(app=app, initial=PushForm.initial_for_app(app))
+    return _render_form(request, app=app, form=form, push=None)
+
+
+@login_required
+def push_edit(request: HttpRequest, code: UUID) -> HttpResponse:
+    push = _get_own_push(request, code)
+    if not push.is_editable:
+        messages.info(
+            request, f"A push that is {push.get_status_display().lower()} cannot be edited."
+        )
+        return redirect("console:push-detail", code=push.code)
+    if request.method == "POST":
+        form = PushForm(request.POST, app=push.app)
+        if form.is_valid():
+            return _save_draft(request, app=push.app, form=form, push=push)
+        return _render_form(request, app=push.app, form=form, push=push, status=400)
+    if request.GET.get("check"):
+        # Back from a failed Preview or Confirm: the draft as posted, with its errors.
+        form = PushForm(PushForm.data_from_push(push), app=push.app)
+        form.is_valid()
+        form.add_service_errors(selectors_pushes.submit_problems(push))
+    else:
+        form = PushForm(app=push.app, initial=PushForm.initial_from_push(push))
+    return _render_form(request, app=push.app, form=form, push=push)
+
+
+def _save_draft(
+    request: HttpRequest, *, app: App, form: PushForm, push: Push | None
+) -> HttpResponse:
+    try:
+        push = push_save_draft(app=app, by=_user(request), fields=form.to_fields(), push=push)
+    except PushValidationError as exc:
+        form.add_service_errors(exc.message_dict)
+        return _render_form(request, app=app, form=form, push=push, status=400)
+    except PushStateError as exc:
+        messages.error(request, str(exc))
+        assert push is not None  # only an existing push has a state
+        return redirect("console:push-detail", code=push.code)
+    edit_url = reverse("console:push-edit", kwargs={"code": push.code})
+    if request.POST.get("action") == "save":
+        messages.success(request, "Draft saved.")
+        return redirect(edit_url)
+    if selectors_pushes.submit_problems(push):
+        # Saved so nothing typed is lost; the form shows each error by its field.
+        messages.error(
+            request, "Draft saved, but it cannot be previewed yet: fix the fields marked below."
+        )
+        return redirect(f"{edit_url}?check=1")
+    return redirect("console:push-preview", code=push.code)
+
+
+def _render_form(
+    request: HttpRequest, *, app: App, form: PushForm, push: Push | None, status: int = 200
+) -> HttpResponse:
+    form.mark_invalid()
+    context = {
+        "app": app,
+        "push": push,
+        "form": form,
+        "packages": selectors_pushes.package_choices(app=app),
+        "selected_package": form.selected_package,
+        "has_upload_partial": _template_ok(UPLOAD_PARTIAL),
+        "has_choose_partial": _template_ok(CHOOSE_PARTIAL),
+        "returns_to_draft": push is not None and push.status != Push.Status.DRAFT,
+        "time_zone": timezone.get_current_timezone_name(),
+        "title_limit": TITLE_LIMITS["TPNS"],
+    }
+    return render(request, "console/push_form.html", context, status=status)
+
+
+def _template_ok(name: str) -> bool:
+    """Whether a partial another part of the console provides can be rendered yet."""
+    try:
+        get_template(name)
+    except (TemplateDoesNotExist, TemplateSyntaxError):
+        return False
+    return True
+
+
+@login_required
+@require_POST
+def push_check_accounts(request: HttpRequest, code: UUID) -> HttpResponse:
+    """Live check of typed accounts, with the rules Preview and Confirm apply."""
+    get_app_for_user(request, code, roles=AUTHORS)
+    check = selectors_pushes.accounts_check(request.POST.get("accounts_text", ""))
+    return JsonResponse(check.as_json())
+
+
+# Preview, Confirm, test push ---------------------------------------------------------
+
+
+@login_required
+def push_preview(request: HttpRequest, code: UUID) -> HttpResponse:
+    push = _get_own_push(request, code)
+    if not push.is_editable:
+        return redirect("console:push-detail", code=push.code)
+    return render(request, "console/push_preview.html", _preview_context(request, push))
+
+
+def _preview_context(request: HttpRequest, push: Push) -> dict[str, Any]:
+    push_request = snapshot.build_request(push)
+    errors = selectors_pushes.submit_problems(push)
+    warnings = [
+        f"{'Title' if w.field.endswith('title') else 'Content'} {w.message}."
+        for w in channel_warnings(push_request.message)
+    ]
+    size = push_request.message.size()
+    if size > MAX_MESSAGE_BYTES:
+        warnings.append(f"The message is {size:,} bytes as JSON; TPNS allows at most 4 KB.")
+    if not push.content.strip():
+        warnings.append("The content is empty.")
+    if push.send_time is not None and push.send_time <= timezone.now():
+        warnings.append("The scheduled send time is in the past.")
+    check = None
+    if push.source == Push.Source.MANUAL:
+        check = selectors_pushes.accounts_check(push.accounts_text)
+    role = push.app.role_of(request.user)
+    return {
+        "push": push,
+        "app": push.app,
+        "payload_json": json.dumps(push_request.to_payload(), indent=2, ensure_ascii=False),
+        "message_bytes": size,
+        "preview_hash": snapshot.content_hash(snapshot.snapshot(push)),
+        "errors": PushForm.labelled_errors(errors),
+        "warnings": warnings,
+        "check": check,
+        "first_accounts": push.accounts[:FIRST_ACCOUNTS],
+        "account_type_label": account_type_label(push.account_type),
+        "is_package_target": push.target == "package_account_push",
+        "can_confirm": not errors and push.status in {Push.Status.DRAFT, Push.Status.REJECTED},
+        "test_accounts": push.app.test_accounts,
+        "max_test_accounts": MAX_TEST_ACCOUNTS,
+        "recent_tests": selectors_pushes.recent_test_pushes(app=push.app),
+        "is_admin": role in ADMINS,
+        "time_zone": timezone.get_current_timezone_name(),
+    }
+
+
+@login_required
+@require_POST
+def push_confirm(request: HttpRequest, code: UUID) -> HttpResponse:
+    push = _get_own_push(request, code)
+    # Confirm submits exactly what was previewed; a change in another tab is shown first.
+    current = snapshot.content_hash(snapshot.snapshot(push))
+    if push.is_editable and request.POST.get("preview_hash") != current:
+        messages.warning(
+            request, "The push changed since this preview. Check it again, then Confirm."
+        )
+        return redirect("console:push-preview", code=push.code)
+    try:
+        push = push_submit(push=push, by=_user(request))
+    except PushValidationError:
+        messages.error(request, "The push cannot be submitted yet: fix the fields marked below.")
+        return redirect(f"{reverse('console:push-edit', kwargs={'code': push.code})}?check=1")
+    except PushStateError as exc:
+        messages.error(request, str(exc))
+        return redirect("console:push-detail", code=push.code)
+    messages.success(request, "Submitted for review. It is sent once a reviewer approves it.")
+    return redirect("console:push-detail", code=push.code)
+
+
+@login_required
+@require_POST
+def push_test(request: HttpRequest, code: UUID) -> HttpResponse:
+    push = _get_own_push(request, code)
+    back = request.POST.get("back") == "detail"
+    target = "console:push-detail" if back else "console:push-preview"
+    try:
+        test = push_send_test(push=push, by=_user(request))
+    except TestPushError as exc:
+        messages.error(request, str(exc))
+    except PushValidationError as exc:
+        messages.error(request, "The test push was not sent: " + " ".join(exc.messages))
+    else:
+        messages.success(
+            request,
+            format_html(
+                'Test push sent to {} test account{}. <a href="{}">Follow its delivery</a>.',
+                test.total_count,
+                "" if test.total_count == 1 else "s",
+                reverse("console:push-detail", kwargs={"code": test.code}),
+            ),
+        )
+    if not push.is_editable:
+        target = "console:push-detail"
+    return redirect(target, code=push.code)
+
+
+# Record page -------------------------------------------------------------------------
+
+
+@login_required
+def push_detail(request: HttpRequest, code: UUID) -> HttpResponse:
+    push = get_push_for_user(request, code)
+    context = _status_context(request, push)
+    frozen = bool(push.content_hash)
+    payload = push.payload if frozen else snapshot.build_request(push).to_payload()
+    context.update(
+        {
+            "payload_json": json.dumps(payload, indent=2, ensure_ascii=False),
+            "frozen": frozen,
+            "account_type_label": account_type_label(push.account_type),
+            "first_accounts": push.accounts[:FIRST_ACCOUNTS],
+            "check": selectors_pushes.accounts_check(push.accounts_text)
+            if push.source == Push.Source.MANUAL and not push.is_test
+            else None,
+            "time_zone": timezone.get_current_timezone_name(),
+        }
+    )
+    return render(request, "console/push_detail.html", context)
+
+
+@login_required
+def push_status(request: HttpRequest, code: UUID) -> HttpResponse:
+    """The part of the record page that changes while the push is in flight."""
+    push = get_push_for_user(request, code)
+    return render(request, "console/partials/push_status.html", _status_context(request, push))
+
+
+def _status_context(request: HttpRequest, push: Push) -> dict[str, Any]:
+    role = push.app.role_of(request.user)
+    can_write = _can_write(request, push, role)
+    review_url = ""
+    if role in REVIEWERS and push.status == Push.Status.PENDING_REVIEW:
+        review_url = reverse("console:review-detail", kwargs={"code": push.code})
+    cancellable = push.status in Push.CANCELLABLE or (
+        push.status == Push.Status.SENT
+        and push.target == "package_account_push"
+        and push.send_time is not None
+        and push.send_time > timezone.now()
+    )
+    return {
+        "push": push,
+        "app": push.app,
+        "role": role,
+        "can_edit": can_write and push.is_editable and not push.is_test,
+        "can_submit": can_write
+        and not push.is_test
+        and push.status in {Push.Status.DRAFT, Push.Status.REJECTED},
+        "can_cancel": can_write and cancellable,
+        "returns_to_draft": push.status != Push.Status.DRAFT,
+        "review_url": review_url,
+        "live": push.is_in_flight,
+    }
+
+
+@login_required
+@require_POST
+def push_cancel_view(request: HttpRequest, code: UUID) -> HttpResponse:
+    push = _get_own_push(request, code)
+    try:
+        push = push_cancel(push=push, by=_user(request))
+    except PushStateError as exc:
+        messages.error(request, str(exc))
+    else:
+        if push.status == Push.Status.CANCELLED:
+            messages.success(request, "Push cancelled. Nothing of it will be sent.")
+        else:
+            messages.info(request, "Asked TPNS to cancel the scheduled push.")
+    return redirect("console:push-detail", code=push.code)
+
+
+# Pushes list -------------------------------------------------------------------------
 
 
 @login_required
 def push_list(request: HttpRequest) -> HttpResponse:
-    return render(request, "console/push_list.html", {})
+    user = request.user
+    form = PushFilterForm(
+        request.GET or None,
+        apps=selectors_pushes.apps_for_push_list(user=user),
+        authors=selectors_pushes.push_authors_for_user(user=user),
+    )
+    filters = form.filters() if form.is_bound else {}
+    pushes = selectors_pushes.push_list_for_user(user=user, **filters)
+    page = Paginator(pushes, PER_PAGE).get_page(request.GET.get("page"))
+    roles = selectors.roles_by_app(user=user)
+    editable = {
+        push.pk
+        for push in page.object_list
+        if push.is_editable
+        and not push.is_test
+        and _can_write(request, push, roles.get(push.app_id) or _staff_role(request))
+    }
+    params = request.GET.copy()
+    params.pop("page", None)
+    context = {
+        "form": form,
+        "page": page,
+        "query": params.urlencode(),
+        "editable": editable,
+        "filtered": any(filters.values()),
+        "authorable_apps": selectors_pushes.apps_user_can_push(user=user)[:5],
+    }
+    return render(request, "console/push_list.html", context)
+
+
+# Test accounts (admins) --------------------------------------------------------------
+
+
+@login_required
+def app_test_accounts(request: HttpRequest, code: UUID) -> HttpResponse:
+    app, _ = get_app_for_user(request, code, roles=ADMINS)
+    form = TestAccountsForm(
+        request.POST or None, initial={"test_accounts": "\n".join(app.test_accounts)}
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            app = app_set_test_accounts(
+                app=app, by=_user(request), text=form.cleaned_data["test_accounts"]
+            )
+        except ValidationError as exc:
+            form.add_error("test_accounts", exc.message_dict["test_accounts"])
+        else:
+            n = len(app.test_accounts)
+            messages.success(request, f"Test accounts saved: {n} account{'s' if n != 1 else ''}.")
+            return redirect("console:app-test-accounts", code=app.code)
+    status = 400 if form.errors else 200
+    context = {"app": app, "form": form, "max_test_accounts": MAX_TEST_ACCOUNTS}
+    return render(request, "console/push_test_accounts.html", context, status=status)
+
+
+# Access ------------------------------------------------------------------------------
+
+
+def _can_write(request: HttpRequest, push: Push, role: str | None) -> bool:
+    """The author (while still a marketer or admin of the app) or an admin of the app."""
+    if role == Role.ADMIN:
+        return True
+    return role == Role.MARKETER and push.created_by_id == request.user.pk
+
+
+def _user(request: HttpRequest) -> User:
+    # login_required has run, so this is a signed-in user.
+    return cast("User", request.user)
+
+
+def _staff_role(request: HttpRequest) -> str | None:
+    return Role.ADMIN if getattr(request.user, "is_staff", False) else None
+
+
+def _get_own_push(request: HttpRequest, code: UUID) -> Push:
+    push = get_push_for_user(request, code)
+    if not _can_write(request, push, push.app.role_of(request.user)):
+        raise PermissionDenied
+    return push
 
 
 urlpatterns = [
     path("apps/<uuid:code>/push/new/", push_create, name="push-create"),
+    path(
+        "apps/<uuid:code>/push/check-accounts/",
+        push_check_accounts,
+        name="push-check-accounts",
+    ),
+    path("apps/<uuid:code>/test-accounts/", app_test_accounts, name="app-test-accounts"),
     path("pushes/", push_list, name="push-list"),
+    path("pushes/<uuid:code>/", push_detail, name="push-detail"),
+    path("pushes/<uuid:code>/status/", push_status, name="push-status"),
+    path("pushes/<uuid:code>/edit/", push_edit, name="push-edit"),
+    path("pushes/<uuid:code>/preview/", push_preview, name="push-preview"),
+    path("pushes/<uuid:code>/confirm/", push_confirm, name="push-confirm"),
+    path("pushes/<uuid:code>/test/", push_test, name="push-test"),
+    path("pushes/<uuid:code>/cancel/", push_cancel_view, name="push-cancel"),
 ]

@@ -1,7 +1,52 @@
-"""Permission-matrix rows for the console's pushes pages."""
+"""Permission-matrix rows for the console's pushes pages.
+
+The push in each row is a draft by “mia”, the app's marketer: she and the app's admins
+may change it; every member may see it; strangers get 404.
+"""
 
 from __future__ import annotations
 
-from tests.console.access import Page
+from typing import TYPE_CHECKING, Any
 
-PAGES: list[Page] = []
+from tests.console.access import ADMINS_GET, ADMINS_POST, AUTHORS, MEMBERS, Page
+from tests.factories import make_push
+
+if TYPE_CHECKING:
+    from pushes.models import App
+
+AUTHORS_REDIRECT = {**AUTHORS, "marketer": 302, "app_admin": 302, "staff": 302}
+
+FORM = {
+    "source": "manual",
+    "accounts_text": "alice\nbob",
+    "account_type": "0",
+    "account_push_type": "0",
+    "message_type": "notify",
+    "title": "Spring sale",
+    "content": "20% off today",
+    "open_action": "app",
+    "action": "preview",
+}
+
+
+def _draft(app: App) -> dict[str, Any]:
+    author = app.memberships.get(user__username="mia").user
+    return {"code": make_push(app=app, author=author).code}
+
+
+PAGES: list[Page] = [
+    Page("push-create", "post", AUTHORS_REDIRECT, data=FORM),
+    Page("push-check-accounts", "post", AUTHORS, data={"accounts_text": "alice"}),
+    Page("app-test-accounts", "get", ADMINS_GET),
+    Page("app-test-accounts", "post", ADMINS_POST, data={"test_accounts": "qa-1"}),
+    Page("push-detail", "get", MEMBERS, kwargs=_draft),
+    Page("push-status", "get", MEMBERS, kwargs=_draft),
+    Page("push-edit", "get", AUTHORS, kwargs=_draft),
+    Page("push-edit", "post", AUTHORS_REDIRECT, kwargs=_draft, data=FORM),
+    Page("push-preview", "get", AUTHORS, kwargs=_draft),
+    # Without the preview's hash Confirm goes back to the preview.
+    Page("push-confirm", "post", AUTHORS_REDIRECT, kwargs=_draft),
+    # No test accounts: refused with a message, back to the preview.
+    Page("push-test", "post", AUTHORS_REDIRECT, kwargs=_draft),
+    Page("push-cancel", "post", AUTHORS_REDIRECT, kwargs=_draft),
+]

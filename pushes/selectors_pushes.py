@@ -1,0 +1,227 @@
+"""Reads for the Create Push flow, the pushes list and the push record page."""
+
+from __future__ import annotations
+
+import copy
+import re
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from typing import TYPE_CHECKING, Any
+
+from django.contrib.auth import get_user_model
+from django.db.models import QuerySet
+from django.utils import timezone
+
+from pushes.models import AccountPackage, App, Membership, Push, Role
+from pushes.services.pushes import MAX_TYPED_ACCOUNTS, parse_typed_accounts, validate_for_submit
+from pushes.tpns.schema import MAX_ACCOUNTS_PER_LIST
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+
+# The same line ends the package rules accept: LF, CRLF and a lone CR.
+_LINE_END = re.compile(r"\r\n|\r|\n")
+_MAX_LISTED = 20
+
+
+def _visible_app_ids(user: AbstractBaseUser | AnonymousUser) -> QuerySet[Membership, Any] | None:
+    """None for staff (every app), otherwise the ids of the apps the user belongs to."""
+    if getattr(user, "is_staff", False):
+        return None
+    return Membership.objects.filter(user_id=user.pk).values("app_id")
+
+
+def apps_for_push_list(*, user: AbstractBaseUser | AnonymousUser) -> QuerySet[App]:
+    ids = _visible_app_ids(user)
+    apps = App.objects.order_by("name")
+    return apps if ids is None else apps.filter(id__in=ids)
+
+
+def apps_user_can_push(*, user: AbstractBaseUser | AnonymousUser) -> QuerySet[App]:
+    """Apps where the user may create pushes (marketers and admins; staff: all)."""
+    if getattr(user, "is_staff", False):
+        return App.objects.order_by("name")
+    authors = Membership.objects.filter(
+        user_id=user.pk, role__in=[Role.ADMIN, Role.MARKETER]
+    ).values("app_id")
+    return App.objects.filter(id__in=authors).order_by("name")
+
+
+def push_authors_for_user(*, user: AbstractBaseUser | AnonymousUser) -> QuerySet[Any]:
+    """Everyone who wrote a push the user can see, for the list's author filter."""
+    ids = _visible_app_ids(user)
+    pushes = Push.objects.all() if ids is None else Push.objects.filter(app_id__in=ids)
+    return (
+        get_user_model().objects.filter(id__in=pushes.values("created_by_id")).order_by("username")
+    )
+
+
+def push_list_for_user(
+    *,
+    user: AbstractBaseUser | AnonymousUser,
+    app: App | None = None,
+    status: str = "",
+    author_id: int | None = None,
+    created_from: date | None = None,
+    created_to: date | None = None,
+) -> QuerySet[Push]:
+    """Pushes of the user's apps (staff: all), newest first, filtered."""
+    ids = _visible_app_ids(user)
+    pushes = Push.objects.select_related("app", "created_by", "package")
+    if ids is not None:
+        pushes = pushes.filter(app_id__in=ids)
+    if app is not None:
+        pushes = pushes.filter(app=app)
+    if status:
+        pushes = pushes.filter(status=status)
+    if author_id is not None:
+        pushes = pushes.filter(created_by_id=author_id)
+    # Dates are the days people see, in the console's time zone.
+    if created_from is not None:
+        pushes = pushes.filter(created_at__gte=_start_of(created_from))
+    if created_to is not None:
+        pushes = pushes.filter(created_at__lt=_start_of(created_to + timedelta(days=1)))
+    return pushes.order_by("-created_at", "-id")
+
+
+def _start_of(day: date) -> datetime:
+    return timezone.make_aware(datetime.combine(day, time.min))
+
+
+def package_choices(*, app: App) -> list[AccountPackage]:
+    """The app's packages that can be pushed: validated, file still kept."""
+    try:
+        from pushes.selectors_packages import package_list_valid
+    except ImportError:
+        pass
+    else:
+        return list(package_list_valid(app=app))
+    return list(
+        AccountPackage.objects.filter(
+            app=app,
+            status=AccountPackage.Status.VALID,
+            file_deleted_at__isnull=True,
+            is_generated=False,
+        ).order_by("-created_at")[:50]
+    )
+
+
+def package_for_app(*, app: App, code: str) -> AccountPackage | None:
+    return AccountPackage.objects.filter(app=app, code=code).first()
+
+
+@dataclass(frozen=True)
+class Duplicate:
+    line: int
+    account: str
+    first_line: int
+
+
+@dataclass(frozen=True)
+class AccountsCheck:
+    """What the live check of typed accounts says, with line numbers."""
+
+    lines: int
+    accounts: list[str]
+    duplicates: int
+    errors: list[tuple[int, str]]
+    repeated: list[Duplicate] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors and bool(self.accounts) and self.lines <= MAX_TYPED_ACCOUNTS
+
+    @property
+    def target(self) -> str:
+        if len(self.accounts) > MAX_ACCOUNTS_PER_LIST:
+            return "package_account_push"
+        return "account" if len(self.accounts) == 1 else "account_list"
+
+    @property
+    def summary(self) -> str:
+        if self.errors:
+            count = len(self.errors)
+            return f"{count}{'+' if count >= 100 else ''} line{'s' if count != 1 else ''} to fix."
+        if not self.accounts:
+            return "Enter at least one account, one per line."
+        if self.lines > MAX_TYPED_ACCOUNTS:
+            return f"Type at most {MAX_TYPED_ACCOUNTS:,} accounts; upload a package for more."
+        n = len(self.accounts)
+        text = f"{n:,} valid account{'s' if n != 1 else ''}"
+        if self.duplicates:
+            text += f", {self.duplicates:,} duplicate{'s' if self.duplicates != 1 else ''} removed"
+        if self.target == "package_account_push":
+            text += (
+                f". More than {MAX_ACCOUNTS_PER_LIST:,} accounts: sent as an account package "
+                "built from the list"
+            )
+        return text + "."
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "ok": self.ok,
+            "summary": self.summary,
+            "lines": self.lines,
+            "accounts": len(self.accounts),
+            "duplicates": self.duplicates,
+            "target": self.target if self.accounts else "",
+            "first": self.accounts[:5],
+            "errors": [{"line": line, "reason": reason} for line, reason in self.errors[:20]],
+            "more_errors": max(0, len(self.errors) - 20),
+            "repeated": [
+                {"line": d.line, "account": d.account, "first_line": d.first_line}
+                for d in self.repeated
+            ],
+        }
+
+
+def accounts_check(text: str) -> AccountsCheck:
+    """Typed accounts checked with the package rules, plus which lines repeat which."""
+    typed = parse_typed_accounts(text)
+    repeated: list[Duplicate] = []
+    if typed.duplicates and not typed.errors:
+        seen: dict[str, int] = {}
+        for number, line in enumerate(_LINE_END.split(text), start=1):
+            # Only ASCII spaces and tabs are stripped, as in the package rules.
+            account = line.strip(" \t")
+            if not account:
+                continue
+            if account in seen:
+                repeated.append(Duplicate(number, account, seen[account]))
+                if len(repeated) >= _MAX_LISTED:
+                    break
+            else:
+                seen[account] = number
+    return AccountsCheck(
+        lines=typed.lines,
+        accounts=typed.accounts,
+        duplicates=typed.duplicates,
+        errors=typed.errors,
+        repeated=repeated,
+    )
+
+
+def recent_test_pushes(*, app: App, limit: int = 5) -> QuerySet[Push]:
+    """The app's latest test pushes, shown beside Send test."""
+    return (
+        app.pushes.filter(is_test=True).select_related("created_by").order_by("-created_at")[:limit]
+    )
+
+
+def submit_problems(push: Push) -> dict[str, list[str]]:
+    """Every reason the push cannot be submitted yet, keyed by form field.
+
+    `validate_for_submit` checks the message only once the accounts are right; the form
+    shows all problems at once, so the message is also checked against stand-in accounts.
+    """
+    errors = validate_for_submit(push)
+    if "accounts_text" in errors or "package" in errors:
+        stand_in = copy.copy(push)
+        stand_in.source = Push.Source.MANUAL
+        stand_in.accounts_text = "stand-in"
+        stand_in.accounts = ["stand-in"]
+        stand_in.package = None
+        stand_in.target = "account"
+        for name, messages in validate_for_submit(stand_in).items():
+            errors.setdefault(name, messages)
+    return errors
