@@ -1,0 +1,3 @@
+"""Benchmarks: they print figures and assert nothing (``make bench``)."""
+
+from __future__ import annotations

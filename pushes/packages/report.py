@@ -1,0 +1,24 @@
+"""The downloadable error report of a package: one CSV row per rejected row."""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Iterable
+from typing import TextIO
+
+from pushes.packages.result import RowError
+
+# A spreadsheet runs a cell starting with one of these as a formula (CSV injection).
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _cell(text: str) -> str:
+    return "'" + text if text.startswith(_FORMULA_START) else text
+
+
+def write_error_report(errors: Iterable[RowError], out: TextIO) -> None:
+    """Write ``line,reason,value`` rows; open ``out`` with ``newline=""`` when it is a file."""
+    writer = csv.writer(out)
+    writer.writerow(["line", "reason", "value"])
+    for error in errors:
+        writer.writerow([error.line, _cell(error.reason), _cell(error.value)])

@@ -1,0 +1,562 @@
+"""Streaming scan of a .txt or .csv account package.
+
+Bytes are read in chunks, cut into blocks of whole lines and checked a block at a time. The
+common case is decided with vectorised numpy tests over the block's bytes (line lengths, control
+bytes, leading or trailing spaces, commas); only the lines those tests flag are checked one by one
+by :func:`rules.check_account`. Every valid account becomes a 64-bit hash (Python's keyed SipHash
+of its UTF-8 bytes); the caller counts distinct accounts from those hashes.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from itertools import compress
+from typing import TYPE_CHECKING, BinaryIO, Protocol
+
+import numpy as np
+
+from pushes.packages import rules
+from pushes.packages.result import ErrorSink, FileProblem, RowError
+
+if TYPE_CHECKING:
+    from numpy.typing import NDArray
+
+CHUNK_BYTES = 2 * 1024 * 1024  # measured: larger chunks only raise the peak memory
+# A line still unfinished after this many bytes is no longer buffered: it can only be rejected,
+# so the scanner just measures it until its end.
+LINE_CAP_BYTES = 64 * 1024
+_HEAD_BYTES = 512  # what is kept of an over-long line or record for the error report
+_SNIFF_BYTES = 4096
+
+_LF, _SPACE, _QUOTE, _COMMA, _DEL = 10, 32, 34, 44, 127
+
+
+class _Hasher(Protocol):
+    def update(self, data: bytes, /) -> None: ...
+
+
+class ChunkReader:
+    """Reads a stream in chunks, enforcing the size limit while reading, never after.
+
+    At most ``limit + 1`` bytes are read; one byte past the limit raises :class:`FileProblem`.
+    Every chunk is fed to ``hasher`` and reported to ``progress``.
+    """
+
+    def __init__(
+        self,
+        stream: BinaryIO,
+        *,
+        too_large: str,
+        total: int = 0,
+        limit: int = rules.MAX_PACKAGE_BYTES,
+        hasher: _Hasher | None = None,
+        progress: Callable[[int, int], None] | None = None,
+    ) -> None:
+        self.stream = stream
+        self.too_large = too_large
+        self.total = total
+        self.limit = limit
+        self.hasher = hasher
+        self.progress = progress
+        self.count = 0
+        self.over_limit = False
+        self.head = b""  # the first bytes of the stream, for sniffing
+        self._eof = False
+
+    def read(self) -> bytes:
+        if self._eof:
+            return b""
+        data = self.stream.read(min(CHUNK_BYTES, self.limit + 1 - self.count))
+        if not data:
+            self._eof = True
+            return b""
+        self.count += len(data)
+        if self.count > self.limit:
+            self.over_limit = self._eof = True
+            raise FileProblem(self.too_large)
+        if len(self.head) < _SNIFF_BYTES:
+            self.head += data[: _SNIFF_BYTES - len(self.head)]
+        if self.hasher is not None:
+            self.hasher.update(data)
+        if self.progress is not None:
+            self.progress(self.count, self.total)
+        return data
+
+    def drain(self, into: BinaryIO | None = None) -> None:
+        """Read the rest (up to the limit), so the hash and size cover the whole file."""
+        while data := self.read():
+            if into is not None:
+                into.write(data)
+
+
+@dataclass
+class Lines:
+    """Whole lines, each ending in LF (CR and CRLF already turned into LF)."""
+
+    data: bytes
+    first_line: int
+
+
+@dataclass
+class LongLine:
+    """A line longer than LINE_CAP_BYTES, measured but not kept."""
+
+    line: int
+    size: int
+    head: bytes
+    quotes: int  # its '"' bytes, so the CSV reader can follow its quote state
+
+
+def split_lines(chunks: Iterator[bytes]) -> Iterator[Lines | LongLine]:
+    """Cut chunks into blocks of whole lines; LF, CRLF and a lone CR each end a line."""
+    line = 1
+    carry = b""
+    after_cr = False  # the last chunk ended in CR: an LF starting the next one completes a CRLF
+    long: LongLine | None = None
+    for chunk in chunks:
+        if after_cr and chunk.startswith(b"\n"):
+            chunk = chunk[1:]
+        after_cr = chunk.endswith(b"\r")
+        if long is not None:
+            end = _first_line_end(chunk)
+            if end < 0:
+                long.size += len(chunk)
+                long.quotes += chunk.count(b'"')
+                continue
+            long.size += end
+            long.quotes += chunk.count(b'"', 0, end)
+            yield long
+            line += 1
+            long = None
+            if chunk[end : end + 2] == b"\r\n":
+                end += 1
+            chunk = chunk[end + 1 :]
+        data = carry + chunk if carry else chunk
+        if b"\r" in data:
+            data = data.replace(b"\r\n", b"\n").replace(b"\r", b"\n")
+        cut = data.rfind(b"\n") + 1
+        if cut:
+            block = data[:cut]
+            yield Lines(block, line)
+            line += block.count(b"\n")
+        carry = data[cut:]
+        if len(carry) > LINE_CAP_BYTES:
+            long = LongLine(line, len(carry), carry[:_HEAD_BYTES], carry.count(b'"'))
+            carry = b""
+    if long is not None:
+        yield long
+    elif carry:
+        yield Lines(carry + b"\n", line)
+
+
+def _first_line_end(chunk: bytes) -> int:
+    ends = [i for i in (chunk.find(b"\n"), chunk.find(b"\r")) if i >= 0]
+    return min(ends) if ends else -1
+
+
+@dataclass
+class Checked:
+    """The valid accounts of one block, in file order (duplicates included), and its errors."""
+
+    hashes: NDArray[np.int64]
+    accounts: list[bytes]  # empty unless asked for
+    rows: int  # non-blank rows, valid or not
+    invalid: int
+    errors: list[RowError]  # in line order; only the first ``budget`` when one was given
+
+    @classmethod
+    def of_errors(cls, errors: list[RowError]) -> Checked:
+        return cls(np.empty(0, np.int64), [], len(errors), len(errors), errors)
+
+
+def check_block(
+    data: bytes,
+    at: int | list[int],
+    *,
+    csv: bool,
+    want_accounts: bool = False,
+    budget: int | None = None,
+) -> Checked:
+    """Check every line of ``data`` (whole LF-terminated lines) as one account each.
+
+    ``at`` is the line number of the first line, or the line number of every line. With ``csv``
+    a comma means a second column. ``budget`` caps how many errors are built: a file of millions
+    of bad rows is counted in bulk when nobody wants every error.
+    """
+    lines = data.split(b"\n")
+    lines.pop()
+    count = len(lines)
+    raw = np.frombuffer(data, dtype=np.uint8)
+    ends = np.flatnonzero(raw == _LF)
+    starts = np.empty_like(ends)
+    starts[0] = 0
+    starts[1:] = ends[:-1] + 1
+    size = ends - starts
+    blank = size == 0
+    # Lines that need the exact check one by one, though they may still be valid. An empty
+    # line, or one starting after a LF, looks at that LF here, never at a space.
+    slow = (raw[starts] == _SPACE) | (raw[ends - 1] == _SPACE)
+
+    if data.isascii():
+        chars = size
+    else:
+        # Characters are bytes minus UTF-8 continuation bytes (0x80-0xBF, below -64 as int8).
+        chars = size - _per_line(raw.view(np.int8) < -64, starts)
+        if not _clean_utf8(data):
+            slow |= _per_line(raw >= 0x80, starts) > 0
+
+    # TAB counts too: it is stripped at either end of an account and refused inside it.
+    low = raw < _SPACE
+    if np.count_nonzero(low) != count or b"\x7f" in data:
+        slow[np.searchsorted(ends, np.flatnonzero((low & (raw != _LF)) | (raw == _DEL)))] = True
+
+    # Refused without a closer look: a second column, or a bad length on an otherwise plain line.
+    # A line past LINE_CAP_BYTES is refused for its size alone, as when it spans chunks, so the
+    # result never depends on where a chunk ended.
+    huge = size > LINE_CAP_BYTES
+    slow &= ~huge
+    refused = (chars < rules.MIN_ACCOUNT_CHARS) | (chars > rules.MAX_ACCOUNT_CHARS)
+    refused &= ~slow
+    columns = None
+    if csv and b"," in data:
+        columns = _per_line(raw == _COMMA, starts) + 1
+        refused |= (columns > 1) & ~huge
+        slow &= columns == 1
+    refused &= ~blank
+    slow &= ~blank
+
+    hashes = np.fromiter(map(hash, lines), dtype=np.int64, count=count)
+    keep = ~(blank | slow | refused)
+    rows = count - int(np.count_nonzero(blank))
+    reasons: dict[int, str] = {}
+    for i in np.flatnonzero(slow).tolist():
+        account, reason = rules.check_account(lines[i])
+        if reason is not None:
+            reasons[i] = reason
+        elif account is None:
+            rows -= 1  # only spaces and tabs: a blank line
+        else:
+            keep[i] = True
+            lines[i] = account
+            hashes[i] = hash(account)
+
+    errors: list[RowError] = []
+    bad = np.flatnonzero(refused)
+    invalid = bad.size + len(reasons)
+    if budget is None or budget > 0:
+        if reasons:
+            bad = np.union1d(bad, np.fromiter(reasons, dtype=np.int64, count=len(reasons)))
+        bad = bad[:budget]
+        width = columns[bad].tolist() if columns is not None else [1] * bad.size
+        rows_of = zip(bad.tolist(), size[bad].tolist(), chars[bad].tolist(), width, strict=True)
+        for i, size_i, chars_i, columns_i in rows_of:
+            line = at + i if isinstance(at, int) else at[i]
+            if size_i > LINE_CAP_BYTES:
+                reason = rules.too_long_message(size_i)
+                errors.append(RowError(line, reason, rules.display(lines[i])))
+            elif i in reasons:
+                errors.append(RowError(line, reasons[i], rules.display(lines[i])))
+            elif columns_i > 1:
+                reason = rules.columns_message(columns_i)
+                errors.append(RowError(line, reason, rules.display(lines[i])))
+            else:
+                reason = rules.length_message(chars_i)
+                errors.append(RowError(line, reason, rules.display(lines[i], printable=True)))
+    accounts = list(compress(lines, keep.tolist())) if want_accounts else []
+    return Checked(hashes[keep], accounts, rows, invalid, errors)
+
+
+def _per_line(marked: NDArray[np.bool_], starts: NDArray[np.intp]) -> NDArray[np.int32]:
+    """How many bytes of each line the mask marks (each line's LF included; no mask marks LF)."""
+    return np.add.reduceat(marked.view(np.uint8), starts, dtype=np.int32)
+
+
+def _clean_utf8(data: bytes) -> bool:
+    """Valid UTF-8 without a single control or invisible character."""
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return rules.UNSAFE_NONASCII_UTF8.search(data) is None
+
+
+# A whole line that is one quoted field: "abc" or "a""b", maybe with spaces around.
+_QUOTED_LINE = re.compile(rb'[ \t]*"((?:[^"]|"")*)"[ \t]*')
+
+
+class _Record:
+    """A CSV record that has quotes, parsed by RFC 4180 across as many lines as it spans."""
+
+    def __init__(self, line: int) -> None:
+        self.line = line
+        self.raw = bytearray()  # the start of the record's text, for the error report
+        self.field = bytearray()  # the first field's value
+        self.field_size = 0
+        self.columns = 1
+        self.in_quotes = False
+        self.at_field_start = True
+        self.after_quote = False
+        self.line_break = False
+        self.error: str | None = None
+
+    def feed(self, line: bytes) -> bool:
+        """Parse one more physical line; True when the record ends with it."""
+        if len(self.raw) < _HEAD_BYTES:
+            self.raw += (b"\n" if self.raw else b"") + line[:_HEAD_BYTES]
+        pos, end = 0, len(line)
+        while True:
+            if self.in_quotes:
+                quote = line.find(b'"', pos)
+                if quote < 0:
+                    self._add(line[pos:] + b"\n")
+                    self.line_break = True
+                    return False
+                if line[quote + 1 : quote + 2] == b'"':  # "" is an escaped quote
+                    self._add(line[pos : quote + 1])
+                    pos = quote + 2
+                    continue
+                self._add(line[pos:quote])
+                self.in_quotes, self.after_quote, pos = False, True, quote + 1
+                continue
+            if self.at_field_start:
+                self.at_field_start = False
+                start = len(line) - len(line[pos:].lstrip(b" \t"))
+                if line[start : start + 1] == b'"':
+                    self.in_quotes, pos = True, start + 1
+                    continue
+            comma = line.find(b",", pos)
+            stop = end if comma < 0 else comma
+            text = line[pos:stop]
+            if self.after_quote:
+                if text.strip(b" \t") and self.error is None:
+                    self.error = "unexpected text after a closing quote; quote the whole account"
+            elif b'"' in text and self.error is None:
+                self.error = (
+                    'a quote (") inside an unquoted field; put the account in quotes '
+                    "and double the quote"
+                )
+            else:
+                self._add(text)
+            if comma < 0:
+                return True
+            self.columns += 1
+            self.at_field_start, self.after_quote, pos = True, False, comma + 1
+
+    def skip(self, long: LongLine) -> bool:
+        """Account for an over-long line inside this record; True when the record ends there.
+
+        Its content is not kept, so the quote state follows the parity of its quotes.
+        """
+        self.field_size += long.size
+        if len(self.raw) < _HEAD_BYTES:
+            self.raw += b"\n" + long.head
+        if long.quotes % 2:
+            self.in_quotes = not self.in_quotes
+        return not self.in_quotes
+
+    def _add(self, text: bytes) -> None:
+        if self.columns > 1:
+            return
+        self.field_size += len(text)
+        if self.field_size <= LINE_CAP_BYTES:
+            self.field += text
+
+    def result(self) -> tuple[bytes | None, str | None]:
+        """``(value, None)`` for a single field, ``(None, reason)`` otherwise."""
+        if self.in_quotes:
+            return None, "a quoted field is never closed; add the closing quote"
+        if self.error is not None:
+            return None, self.error
+        if self.columns > 1:
+            return None, rules.columns_message(self.columns)
+        if self.line_break:
+            return None, "account contains a line break inside quotes; put one account per row"
+        if self.field_size > LINE_CAP_BYTES:
+            return None, rules.too_long_message(self.field_size, "field")
+        return bytes(self.field), None
+
+
+def _drop_outer_quotes(data: bytes) -> bytes | None:
+    """The block without quotes when each quote opens or closes a whole line (``"abc"``).
+
+    That is how many tools export every field, so it gets a vectorised path. None when any
+    line quotes differently or the block has a comma, which the record parser must place.
+    """
+    if b"," in data:
+        return None
+    raw = np.frombuffer(data, dtype=np.uint8)
+    ends = np.flatnonzero(raw == _LF)
+    starts = np.empty_like(ends)
+    starts[0] = 0
+    starts[1:] = ends[:-1] + 1
+    quote = raw == _QUOTE
+    quotes = _per_line(quote, starts)
+    wrapped = (quotes == 2) & quote[starts] & quote[ends - 1] & (ends - starts >= 2)
+    if np.any((quotes > 0) & ~wrapped):
+        return None
+    return data.translate(None, b'"')
+
+
+class CsvRecords:
+    """Turns blocks of lines into single-field values, following quotes across blocks."""
+
+    def __init__(self) -> None:
+        self.pending: _Record | None = None
+
+    def simple(self, lines: Lines) -> bool:
+        """True when the block can be checked as plain lines: no quote is open or appears."""
+        return self.pending is None and b'"' not in lines.data
+
+    def feed(self, lines: Lines) -> tuple[list[bytes], list[int], list[RowError]]:
+        values: list[bytes] = []
+        where: list[int] = []
+        errors: list[RowError] = []
+        rows = lines.data.split(b"\n")
+        rows.pop()
+        for number, line in enumerate(rows, lines.first_line):
+            record = self.pending
+            if record is None:
+                if b'"' not in line:
+                    if b"," in line:
+                        reason = rules.columns_message(line.count(b",") + 1)
+                        errors.append(RowError(number, reason, rules.display(line)))
+                    else:
+                        values.append(line)
+                        where.append(number)
+                    continue
+                quoted = _QUOTED_LINE.fullmatch(line)
+                if quoted:
+                    values.append(quoted[1].replace(b'""', b'"'))
+                    where.append(number)
+                    continue
+                record = _Record(number)
+            if record.feed(line):
+                self._finish(record, values, where, errors)
+            else:
+                self.pending = record
+        return values, where, errors
+
+    def skip(self, long: LongLine) -> RowError | None:
+        record = self.pending
+        if record is None:
+            if long.quotes % 2 == 0:
+                reason = rules.too_long_message(long.size)
+                return RowError(long.line, reason, rules.display(long.head))
+            record = _Record(long.line)
+            record.raw += long.head
+            record.field_size = long.size
+            record.in_quotes = True
+            self.pending = record
+            return None
+        if not record.skip(long):
+            return None
+        self.pending = None
+        return self._error(record, *record.result())
+
+    def close(self) -> RowError | None:
+        """The error of a record still open at the end of the file."""
+        record, self.pending = self.pending, None
+        return None if record is None else self._error(record, *record.result())
+
+    def _finish(
+        self, record: _Record, values: list[bytes], where: list[int], errors: list[RowError]
+    ) -> None:
+        self.pending = None
+        value, reason = record.result()
+        if value is not None:
+            values.append(value)
+            where.append(record.line)
+        elif reason is not None:
+            errors.append(RowError(record.line, reason, rules.display(bytes(record.raw))))
+
+    @staticmethod
+    def _error(record: _Record, value: bytes | None, reason: str | None) -> RowError:
+        if reason is None:  # an over-long line closed the quote: the field is surely too long
+            reason = rules.too_long_message(record.field_size, "field")
+        return RowError(record.line, reason, rules.display(bytes(record.raw)))
+
+
+@dataclass
+class ScanStats:
+    rows: int = 0
+    invalid_rows: int = 0
+    empty: bool = True  # no byte besides a UTF-8 BOM
+
+
+def scan_text(
+    reader: ChunkReader,
+    *,
+    fmt: str,
+    subject: str,
+    inner: bool,
+    errors: ErrorSink,
+    stats: ScanStats,
+    want_accounts: bool = False,
+) -> Iterator[Checked]:
+    """Yield the valid accounts of a .txt or .csv stream block by block.
+
+    Row errors go to ``errors`` in line order; a problem with the whole file raises
+    :class:`FileProblem`.
+    """
+    csv = fmt == "csv"
+    records = CsvRecords() if csv else None
+    chunks = _text_chunks(reader, fmt=fmt, subject=subject, inner=inner, stats=stats)
+    for item in split_lines(chunks):
+        budget = errors.budget()
+        if isinstance(item, LongLine):
+            if records is None:
+                reason = rules.too_long_message(item.size)
+                error: RowError | None = RowError(item.line, reason, rules.display(item.head))
+            else:
+                error = records.skip(item)
+            found = Checked.of_errors([error] if error is not None else [])
+        elif records is None or records.simple(item):
+            found = check_block(
+                item.data, item.first_line, csv=csv, want_accounts=want_accounts, budget=budget
+            )
+        elif records.pending is None and (unquoted := _drop_outer_quotes(item.data)) is not None:
+            found = check_block(
+                unquoted, item.first_line, csv=csv, want_accounts=want_accounts, budget=budget
+            )
+        else:
+            values, where, parse_errors = records.feed(item)
+            found = Checked.of_errors([])
+            if values:
+                joined = b"\n".join(values) + b"\n"
+                found = check_block(
+                    joined, where, csv=False, want_accounts=want_accounts, budget=budget
+                )
+            found.rows += len(parse_errors)
+            found.invalid += len(parse_errors)
+            merged = sorted(found.errors + parse_errors, key=lambda error: error.line)
+            found.errors = merged if budget is None else merged[:budget]
+        _tally(found, stats, errors)
+        yield found
+    if records is not None and (error := records.close()) is not None:
+        _tally(Checked.of_errors([error]), stats, errors)
+
+
+def _tally(found: Checked, stats: ScanStats, errors: ErrorSink) -> None:
+    stats.rows += found.rows
+    stats.invalid_rows += found.invalid
+    for error in found.errors:
+        errors.add(error)
+
+
+def _text_chunks(
+    reader: ChunkReader, *, fmt: str, subject: str, inner: bool, stats: ScanStats
+) -> Iterator[bytes]:
+    """The stream's chunks after a file-level look at its first bytes; a UTF-8 BOM is dropped."""
+    head = b""
+    while len(head) < _SNIFF_BYTES and (data := reader.read()):
+        head += data
+    if problem := rules.sniff_text(head, fmt=fmt, subject=subject, inner=inner):
+        raise FileProblem(problem)
+    head = rules.strip_bom(head)
+    stats.empty = not head
+    if head:
+        yield head
+    while data := reader.read():
+        yield data
