@@ -11,8 +11,6 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import JsonResponse
 from django.shortcuts import redirect, render
-from django.template import TemplateDoesNotExist, TemplateSyntaxError
-from django.template.loader import get_template
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html
@@ -23,6 +21,7 @@ from console.push_forms import PushFilterForm, PushForm, TestAccountsForm
 from pushes import selectors, selectors_pushes, snapshot
 from pushes.account_types import account_type_label
 from pushes.models import App, Push, Role
+from pushes.selectors_packages import package_list_valid
 from pushes.services.pushes import (
     PushStateError,
     PushValidationError,
@@ -44,8 +43,6 @@ if TYPE_CHECKING:
     from django.contrib.auth.models import User
     from django.http import HttpRequest, HttpResponse
 
-UPLOAD_PARTIAL = "console/partials/package_upload.html"
-CHOOSE_PARTIAL = "console/partials/package_choose.html"
 PER_PAGE = 25
 FIRST_ACCOUNTS = 10
 
@@ -61,7 +58,12 @@ def push_create(request: HttpRequest, code: UUID) -> HttpResponse:
         if form.is_valid():
             return _save_draft(request, app=app, form=form, push=None)
         return _render_form(request, app=app, form=form, push=None, status=400)
-    form = PushForm(app=app, initial=PushForm.initial_for_app(app))
+    initial = PushForm.initial_for_app(app)
+    # "Create Push" on a package's page comes with that package chosen.
+    chosen = selectors_pushes.package_for_app(app=app, code=request.GET.get("package", ""))
+    if chosen is not None and chosen.status == chosen.Status.VALID:
+        initial.update(source=Push.Source.PACKAGE, package=chosen.code)
+    form = PushForm(app=app, initial=initial)
     return _render_form(request, app=app, form=form, push=None)
 
 
@@ -121,24 +123,13 @@ def _render_form(
         "app": app,
         "push": push,
         "form": form,
-        "packages": selectors_pushes.package_choices(app=app),
+        "packages": package_list_valid(app=app)[:50],
         "selected_package": form.selected_package,
-        "has_upload_partial": _template_ok(UPLOAD_PARTIAL),
-        "has_choose_partial": _template_ok(CHOOSE_PARTIAL),
         "returns_to_draft": push is not None and push.status != Push.Status.DRAFT,
         "time_zone": timezone.get_current_timezone_name(),
         "title_limit": TITLE_LIMITS["TPNS"],
     }
     return render(request, "console/push_form.html", context, status=status)
-
-
-def _template_ok(name: str) -> bool:
-    """Whether a partial another part of the console provides can be rendered yet."""
-    try:
-        get_template(name)
-    except (TemplateDoesNotExist, TemplateSyntaxError):
-        return False
-    return True
 
 
 @login_required

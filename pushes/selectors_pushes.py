@@ -7,6 +7,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from typing import TYPE_CHECKING, Any
+from uuid import UUID
 
 from django.contrib.auth import get_user_model
 from django.db.models import QuerySet
@@ -88,26 +89,12 @@ def _start_of(day: date) -> datetime:
     return timezone.make_aware(datetime.combine(day, time.min))
 
 
-def package_choices(*, app: App) -> list[AccountPackage]:
-    """The app's packages that can be pushed: validated, file still kept."""
-    try:
-        from pushes.selectors_packages import package_list_valid
-    except ImportError:
-        pass
-    else:
-        return list(package_list_valid(app=app))
-    return list(
-        AccountPackage.objects.filter(
-            app=app,
-            status=AccountPackage.Status.VALID,
-            file_deleted_at__isnull=True,
-            is_generated=False,
-        ).order_by("-created_at")[:50]
-    )
-
-
 def package_for_app(*, app: App, code: str) -> AccountPackage | None:
-    return AccountPackage.objects.filter(app=app, code=code).first()
+    try:
+        uuid = UUID(str(code))
+    except ValueError:
+        return None
+    return AccountPackage.objects.filter(app=app, code=uuid).first()
 
 
 @dataclass(frozen=True)

@@ -70,8 +70,11 @@ def cancel_scheduled_push(push_id: int, user_id: int) -> None:
 @shared_task
 def sweep() -> dict[str, int]:
     from pushes.services.delivery import sweep as run_sweep
+    from pushes.services.packages import package_requeue_stale
 
-    return run_sweep()
+    counts = run_sweep()
+    counts["packages_requeued"] = package_requeue_stale()
+    return counts
 
 
 @shared_task
@@ -81,7 +84,8 @@ def apply_package_retention() -> int:
     return package_apply_retention()
 
 
-@shared_task(acks_late=True)
+# A 100 MB package of only invalid rows takes about a minute to check and report.
+@shared_task(acks_late=True, soft_time_limit=600, time_limit=660)
 def validate_package(package_id: int) -> None:
     """Validate an uploaded account package from storage, with live progress."""
     from pushes.services.packages import package_validate

@@ -11,8 +11,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from pytest_django.fixtures import Settings
 from django.contrib.auth.models import User
+from pytest_django.fixtures import Settings
 
 from pushes.models import App, Role
 from tests.factories import AppFactory, MembershipFactory, UserFactory

@@ -40,8 +40,13 @@ class AccountPackage(TimestampedModel):
     sha256 = models.CharField(max_length=64, blank=True)
     format = models.CharField(max_length=8, blank=True)
     status = models.CharField(max_length=16, choices=Status, default=Status.PENDING)
-    # Validation progress, for the live progress bar.
+    # Validation progress, for the live progress bar. The total is what the validator reads:
+    # for a zip that is the uncompressed entry, so it can differ from ``size``.
     bytes_done = models.PositiveBigIntegerField(default=0)
+    bytes_total = models.PositiveBigIntegerField(default=0)
+    # When a worker claimed the package; a claim older than the task's hard time limit
+    # belongs to a worker that died, and may be taken over.
+    validation_started_at = models.DateTimeField(null=True, blank=True)
     rows = models.PositiveIntegerField(default=0)
     accounts = models.PositiveIntegerField(default=0)
     duplicates = models.PositiveIntegerField(default=0)
@@ -74,4 +79,13 @@ class AccountPackage(TimestampedModel):
     def progress_percent(self) -> int:
         if self.is_finished:
             return 100
-        return min(99, int(self.bytes_done * 100 / self.size)) if self.size else 0
+        total = self.bytes_total or self.size
+        return min(99, int(self.bytes_done * 100 / total)) if total else 0
+
+    @property
+    def has_file(self) -> bool:
+        return bool(self.file) and self.file_deleted_at is None
+
+    @property
+    def has_report(self) -> bool:
+        return bool(self.error_report) and self.file_deleted_at is None

@@ -13,7 +13,9 @@ The TPNS console rules (tpns-api.md §4), enforced exactly:
   no password (flag bit 0), no zip inside, no name that could escape a folder (``../x.txt``,
   ``/x.txt``, ``C:x.txt``, backslashes). The entry is decompressed as a stream and refused once
   more than 100 MiB came out, whatever its headers claim, so a zip bomb costs at most 100 MiB of
-  inflating and one chunk of memory. A truncated or damaged zip is refused as corrupt.
+  inflating and one chunk of memory. A zip whose end record lists more than 1,000 entries or a
+  directory over 1 MiB (the zip64 markers included) is refused before zipfile reads the list,
+  which would cost an object per entry. A truncated or damaged zip is refused as corrupt.
 
 **A package is valid** when it has at least one valid account, no invalid row and no file-level
 problem: TPNS refuses the whole package for a single bad row, so ``valid`` is False as soon as

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import os
 import re
+import struct
 import zipfile
+from typing import BinaryIO
 
 from pushes.packages import rules
 from pushes.packages.result import FileProblem
@@ -11,6 +14,13 @@ from pushes.packages.result import FileProblem
 _OS_METADATA = {".ds_store", "thumbs.db", "desktop.ini"}
 _DRIVE = re.compile(r"[A-Za-z]:")
 _ENCRYPTED = 0x1  # general purpose flag bit 0
+_END_RECORD = b"PK\x05\x06"
+_END_RECORD_BYTES = 22
+_MAX_COMMENT_BYTES = 0xFFFF
+# Far more than one entry needs (46 bytes plus its name and extras), far less than the gigabytes
+# zipfile would spend on an object per entry for millions of empty entries.
+_MAX_ENTRIES = 1000
+_MAX_DIRECTORY_BYTES = 1024 * 1024
 
 
 def _unsafe(name: str) -> bool:
@@ -37,6 +47,28 @@ def _os_metadata(name: str) -> bool:
 
 def _folder(name: str) -> str:
     return name.split("/", 1)[0] + "/"
+
+
+def check_directory(stream: BinaryIO) -> None:
+    """Refuse a zip listing far too many entries before zipfile reads its list.
+
+    Reads the end record's entry count and directory size (0xFFFF and 0xFFFFFFFF, the zip64
+    markers, exceed both limits: a single file of at most 100 MB never needs zip64). A zip
+    without an end record is left to zipfile, which reports it as corrupt.
+    """
+    start = stream.tell()
+    end = stream.seek(0, os.SEEK_END)
+    stream.seek(max(start, end - _END_RECORD_BYTES - _MAX_COMMENT_BYTES))
+    tail = stream.read()
+    stream.seek(start)
+    at = tail.rfind(_END_RECORD)
+    if at < 0 or len(tail) - at < _END_RECORD_BYTES:
+        return
+    entries, directory_bytes = struct.unpack_from("<HI", tail, at + 10)
+    if entries > _MAX_ENTRIES or directory_bytes > _MAX_DIRECTORY_BYTES:
+        raise FileProblem(
+            "the zip contains too many files; it must contain exactly one .txt or .csv file"
+        )
 
 
 def pick_entry(archive: zipfile.ZipFile) -> zipfile.ZipInfo:

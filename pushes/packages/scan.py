@@ -33,7 +33,7 @@ _SNIFF_BYTES = 4096
 _LF, _SPACE, _QUOTE, _COMMA, _DEL = 10, 32, 34, 44, 127
 
 
-class _Hasher(Protocol):
+class Hasher(Protocol):
     def update(self, data: bytes, /) -> None: ...
 
 
@@ -51,7 +51,7 @@ class ChunkReader:
         too_large: str,
         total: int = 0,
         limit: int = rules.MAX_PACKAGE_BYTES,
-        hasher: _Hasher | None = None,
+        hasher: Hasher | None = None,
         progress: Callable[[int, int], None] | None = None,
     ) -> None:
         self.stream = stream

@@ -15,9 +15,9 @@ from typing import TYPE_CHECKING, BinaryIO
 import numpy as np
 
 from pushes.packages import rules
-from pushes.packages.archive import pick_entry
+from pushes.packages.archive import check_directory, pick_entry
 from pushes.packages.result import ErrorSink, FileProblem, PackageError, RowError, ValidationResult
-from pushes.packages.scan import Checked, ChunkReader, ScanStats, scan_text
+from pushes.packages.scan import Checked, ChunkReader, Hasher, ScanStats, scan_text
 
 if TYPE_CHECKING:
     from numpy.typing import NDArray
@@ -50,7 +50,7 @@ class _Scan:
         filename: str,
         *,
         errors: ErrorSink,
-        hasher: hashlib._Hash | None = None,
+        hasher: Hasher | None = None,
         progress: Callable[[int, int], None] | None = None,
         want_accounts: bool = False,
     ) -> None:
@@ -106,6 +106,7 @@ class _Scan:
             if problem := rules.sniff_zip(self.reader.head):
                 raise FileProblem(problem)
             try:
+                check_directory(source)
                 archive = stack.enter_context(zipfile.ZipFile(source))
                 entry = pick_entry(archive)
                 self.inner_format = rules.file_format(entry.filename)

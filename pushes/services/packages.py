@@ -34,7 +34,7 @@ from pushes.packages import (
 from pushes.packages.rules import display, file_format
 
 if TYPE_CHECKING:
-    from django.contrib.auth.models import AbstractBaseUser
+    from django.contrib.auth.models import AbstractBaseUser, User
     from django.core.files.uploadedfile import UploadedFile
     from django.db.models import QuerySet
 
@@ -95,9 +95,7 @@ def _require_role(app: App, by: AbstractBaseUser, roles: tuple[str, ...]) -> Non
         raise PermissionDenied
 
 
-def package_upload(
-    *, app: App, by: AbstractBaseUser, uploaded_file: UploadedFile
-) -> AccountPackage:
+def package_upload(*, app: App, by: User, uploaded_file: UploadedFile) -> AccountPackage:
     """Store an uploaded package under a generated name and queue its validation.
 
     Refuses (``PackageUploadError``, nothing stored) a bad name, an empty file or one over
@@ -385,7 +383,7 @@ def _fail(package: AccountPackage, problem: str) -> None:
             )
 
 
-def package_set_retention(*, app: App, by: AbstractBaseUser, days: int | None) -> App:
+def package_set_retention(*, app: App, by: User, days: int | None) -> App:
     """How many days account package files are kept after upload (None: kept)."""
     _require_role(app, by, (Role.ADMIN,))
     if days is not None and not 1 <= days <= MAX_RETENTION_DAYS:
@@ -439,7 +437,7 @@ def package_apply_retention() -> int:
     return deleted
 
 
-def _generated_in_flight() -> QuerySet[Push, dict[str, Any]]:
+def _generated_in_flight() -> QuerySet[Push, Any]:
     return Push.objects.filter(status__in=_FILE_NEEDED_BY, generated_package__isnull=False).values(
         "generated_package_id"
     )

@@ -548,3 +548,17 @@ def test_a_preview_with_problems_lists_them_by_field_and_offers_no_confirm(
     assert "Accounts: Line 2: account has 1 character" in body
     assert "Title: The title is required for a notification." in body
     assert 'name="preview_hash"' not in body
+
+
+def test_create_push_from_a_package_page_starts_with_it_chosen(
+    client: Client, app: App, marketer: User
+) -> None:
+    package = PackageFactory(app=app, original_name="vip.txt")
+    client.force_login(marketer)
+    url = reverse("console:push-create", kwargs={"code": app.code})
+    body = client.get(url, {"package": str(package.code)}).content.decode()
+    assert f'<option value="{package.code}" selected>' in body
+    assert 'id="package-section" data-source="package">' in body
+    plain = client.get(url, {"package": "not-a-uuid"})
+    assert plain.status_code == 200
+    assert 'id="package-section" data-source="package" hidden>' in plain.content.decode()

@@ -283,3 +283,26 @@ def test_iter_accounts_refuses_a_rejected_zip() -> None:
     data = make_zip(("a.txt", ACCOUNTS), ("b.txt", ACCOUNTS))
     with pytest.raises(PackageError, match="exactly one .txt or .csv file"):
         list(iter_accounts(io.BytesIO(data), "a.zip"))
+
+
+def test_a_zip_of_thousands_of_entries_is_refused_before_listing_them() -> None:
+    data = make_zip(*[(f"f{n}.txt", b"") for n in range(1500)], method=zipfile.ZIP_STORED)
+    assert check(data).problem == (
+        "the zip contains too many files; it must contain exactly one .txt or .csv file"
+    )
+
+
+def test_a_few_extra_files_are_named() -> None:
+    data = make_zip(*[(f"f{n}.txt", ACCOUNTS) for n in range(5)])
+    assert check(data).problem == (
+        "the zip contains 5 files (f0.txt, f1.txt, f2.txt, …); "
+        "it must contain exactly one .txt or .csv file"
+    )
+
+
+def test_a_zip_comment_is_fine() -> None:
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as archive:
+        archive.writestr("accounts.txt", ACCOUNTS)
+        archive.comment = b"exported by a tool"
+    assert check(out.getvalue()).valid

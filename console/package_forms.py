@@ -1,0 +1,21 @@
+"""Forms of the account package pages."""
+
+from __future__ import annotations
+
+from django import forms
+
+from pushes.services.packages import MAX_RETENTION_DAYS
+
+
+class RetentionForm(forms.Form):
+    days = forms.IntegerField(
+        label="Delete package files after (days)",
+        required=False,
+        min_value=1,
+        max_value=MAX_RETENTION_DAYS,
+        help_text=(
+            "Files and error reports older than this are deleted; the records and their counts "
+            "stay. Leave blank to keep files."
+        ),
+        widget=forms.NumberInput(attrs={"placeholder": "Keep files", "inputmode": "numeric"}),
+    )
