@@ -15,7 +15,10 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def _production_env() -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "REDIS_URL"}}
+    # Only what a production host has: no test-run switches such as the browser tests'
+    # DJANGO_ALLOW_ASYNC_UNSAFE.
+    dropped = {"DATABASE_URL", "REDIS_URL", "DJANGO_ALLOW_ASYNC_UNSAFE"}
+    env = {k: v for k, v in os.environ.items() if k not in dropped}
     env.update(
         DEBUG="0",
         SECRET_KEY="x7#Kq!2vLp9@Zr4$Wm8^Tn1&Yb6*Hc3(Jd5)Fg0-Sa-Pushdeck-prod-key",
