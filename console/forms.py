@@ -18,11 +18,20 @@ class AppForm(forms.ModelForm):
 
     class Meta:
         model = App
-        fields = ["name", "platform", "gateway", "access_id", "default_account_type"]
+        fields = [
+            "name",
+            "platform",
+            "gateway",
+            "access_id",
+            "default_account_type",
+            "two_approvals_above",
+        ]
         help_texts = {
             "access_id": "The AccessID from the TPNS console, e.g. 1500001048.",
             "gateway": "The TPNS service region the app was created in, or the built-in sandbox.",
             "default_account_type": "Preselected on Create Push.",
+            "two_approvals_above": "Pushes to more accounts than this need two reviewers' "
+            "approval. Leave blank for one.",
         }
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:

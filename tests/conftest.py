@@ -5,8 +5,10 @@ Locally a test that needs a missing service or browser skips; under CI=true it f
 
 from __future__ import annotations
 
+import contextlib
 import os
 import uuid
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -27,6 +29,23 @@ def require(condition: bool, reason: str) -> None:
     if IN_CI:
         pytest.fail(f"required in CI: {reason}")
     pytest.skip(reason)
+
+
+TEST_QUEUE = f"pushdeck-tests-{os.getpid()}"
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _private_task_queue() -> Iterator[None]:
+    """Tasks queued by tests go to a queue of this run, emptied at the end, so no other
+    worker (say, one of `make run`) picks up work that names this run's rows."""
+    from console.celery import app as celery_app
+
+    celery_app.conf.task_default_queue = TEST_QUEUE
+    celery_app.amqp.__dict__.pop("queues", None)
+    celery_app.amqp.__dict__.pop("router", None)
+    yield
+    with celery_app.connection_for_write() as conn, contextlib.suppress(Exception):
+        conn.default_channel.queue_purge(TEST_QUEUE)
 
 
 @pytest.fixture(autouse=True)

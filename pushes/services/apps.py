@@ -13,7 +13,14 @@ from pushes.models import App, Gateway, HealthPing, Membership, Role
 if TYPE_CHECKING:
     from django.contrib.auth.models import AbstractBaseUser, User
 
-APP_FIELDS = ("name", "platform", "access_id", "gateway", "default_account_type")
+APP_FIELDS = (
+    "name",
+    "platform",
+    "access_id",
+    "gateway",
+    "default_account_type",
+    "two_approvals_above",
+)
 
 
 def _require_staff(by: AbstractBaseUser) -> None:
@@ -38,6 +45,7 @@ def app_create(
     secret_key: str,
     gateway: str,
     default_account_type: int = 0,
+    two_approvals_above: int | None = None,
 ) -> App:
     _require_staff(by)
     app = App(
@@ -46,6 +54,7 @@ def app_create(
         access_id=access_id,
         gateway=gateway,
         default_account_type=default_account_type,
+        two_approvals_above=two_approvals_above,
     )
     app.secret_key = secret_key
     app.full_clean()

@@ -210,3 +210,49 @@ def test_login_is_throttled_after_repeated_failures(client: Client, marketer: Us
     )
     assert response.status_code == 429
     assert "Too many failed logins" in response.content.decode()
+
+
+def test_admin_requires_two_approvals_above_a_size(
+    client: Client, app: App, app_admin: User
+) -> None:
+    client.force_login(app_admin)
+    client.post(
+        reverse("console:app-edit", kwargs={"code": app.code}),
+        {
+            "name": app.name,
+            "platform": app.platform,
+            "gateway": app.gateway,
+            "access_id": app.access_id,
+            "default_account_type": "0",
+            "two_approvals_above": "10000",
+            "secret_key": "",
+        },
+    )
+    app.refresh_from_db()
+    assert app.two_approvals_above == 10000
+    detail = client.get(reverse("console:app-detail", kwargs={"code": app.code})).content.decode()
+    assert "Two for pushes to more than 10000 accounts" in detail
+    event = AuditEvent.objects.get(action="app.updated")
+    assert event.data["changes"]["two_approvals_above"] == {"from": None, "to": 10000}
+
+
+def test_a_secret_never_appears_in_a_data_dump(staff: User) -> None:
+    import io
+
+    from django.core.management import call_command
+
+    from pushes.services import app_create
+
+    app_create(
+        by=staff,
+        name="Dumped",
+        platform="android",
+        access_id="1500009999",
+        secret_key=SECRET,
+        gateway="sandbox",
+    )
+    out = io.StringIO()
+    call_command("dumpdata", "pushes", "sandbox", stdout=out)
+    dump = out.getvalue()
+    assert '"model": "sandbox.sandboxapp"' in dump and "1500009999" in dump
+    assert SECRET not in dump

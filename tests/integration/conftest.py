@@ -131,7 +131,11 @@ def worker_factory(
     yield start
     for worker in workers:
         worker.stop()
-    celery_app.conf.task_default_queue = settings.CELERY_TASK_DEFAULT_QUEUE
+    from tests.conftest import TEST_QUEUE
+
+    celery_app.conf.task_default_queue = TEST_QUEUE
+    celery_app.amqp.__dict__.pop("queues", None)
+    celery_app.amqp.__dict__.pop("router", None)
 
 
 def wait_for(predicate: Callable[[], object], timeout: float = 20, interval: float = 0.1) -> object:

@@ -235,3 +235,51 @@ def test_delivery_transitions_are_audited_in_one_chain(
     assert actions[-2:] == ["push.sending", "push.sent"]
     assert verify_chain() is None
     assert DeliveryAttempt.objects.filter(push=push).count() == 1
+
+
+def test_scheduled_account_push_waits_for_the_sweeper(
+    gateway: Gateway, app: App, marketer: User, reviewer: User
+) -> None:
+    gateway.bind("alice")
+    later = timezone.now() + timezone.timedelta(hours=2)
+    push = approved(app, marketer, reviewer, accounts="alice", send_time=later)
+    assert "send_time" not in push.payload  # TPNS takes send_time for package pushes only
+    push_deliver(push_id=push.id)
+    push.refresh_from_db()
+    assert push.status == Push.Status.APPROVED and gateway.pushes() == []
+    Push.objects.filter(pk=push.pk).update(
+        send_time=timezone.now() - timezone.timedelta(seconds=1),
+        queued_at=timezone.now() - timezone.timedelta(hours=3),
+    )
+    assert sweep()["requeued"] == 1
+    push_deliver(push_id=push.id)  # what the requeued task does
+    push.refresh_from_db()
+    assert push.status == Push.Status.SENT
+
+
+def test_scheduled_package_push_is_held_by_the_gateway_and_can_be_cancelled(
+    gateway: Gateway,
+    app: App,
+    marketer: User,
+    reviewer: User,
+    django_capture_on_commit_callbacks: object,
+) -> None:
+    from pushes.services.pushes import push_cancel
+
+    gateway.bind("alice")
+    later = timezone.now() + timezone.timedelta(hours=2)
+    package = PackageFactory(app=app)
+    push = approved(app, marketer, reviewer, source="package", package=package, send_time=later)
+    assert push.payload["send_time"]
+    push_deliver(push_id=push.id)
+    push.refresh_from_db()
+    assert push.status == Push.Status.SENT
+    (scheduled,) = gateway.pushes()
+    assert scheduled.status == "scheduled" and gateway.deliveries() == []
+    push_cancel(push=push, by=marketer)  # queues the gateway call; run here as a worker would
+    assert delivery.push_cancel_at_gateway(push_id=push.id, user_id=marketer.pk) is True
+    push.refresh_from_db()
+    scheduled.refresh_from_db()
+    assert push.status == Push.Status.CANCELLED
+    assert scheduled.status == "cancelled"
+    assert push.attempts.filter(kind="cancel", outcome="ok").exists()
