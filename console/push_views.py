@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -16,7 +16,14 @@ from django.utils import timezone
 from django.utils.html import format_html
 from django.views.decorators.http import require_POST
 
-from console.access import ADMINS, AUTHORS, REVIEWERS, get_app_for_user, get_push_for_user
+from console.access import (
+    ADMINS,
+    AUTHORS,
+    REVIEWERS,
+    get_app_for_user,
+    get_push_for_user,
+    signed_in,
+)
 from console.push_forms import PushFilterForm, PushForm, TestAccountsForm
 from pushes import selectors, selectors_pushes, snapshot
 from pushes.account_types import account_type_label
@@ -40,7 +47,6 @@ from pushes.tpns.schema import MAX_MESSAGE_BYTES, TITLE_LIMITS, channel_warnings
 if TYPE_CHECKING:
     from uuid import UUID
 
-    from django.contrib.auth.models import User
     from django.http import HttpRequest, HttpResponse
 
 PER_PAGE = 25
@@ -94,7 +100,7 @@ def _save_draft(
     request: HttpRequest, *, app: App, form: PushForm, push: Push | None
 ) -> HttpResponse:
     try:
-        push = push_save_draft(app=app, by=_user(request), fields=form.to_fields(), push=push)
+        push = push_save_draft(app=app, by=signed_in(request), fields=form.to_fields(), push=push)
     except PushValidationError as exc:
         form.add_service_errors(exc.message_dict)
         return _render_form(request, app=app, form=form, push=push, status=400)
@@ -203,7 +209,7 @@ def push_confirm(request: HttpRequest, code: UUID) -> HttpResponse:
         )
         return redirect("console:push-preview", code=push.code)
     try:
-        push = push_submit(push=push, by=_user(request))
+        push = push_submit(push=push, by=signed_in(request))
     except PushValidationError:
         messages.error(request, "The push cannot be submitted yet: fix the fields marked below.")
         return redirect(f"{reverse('console:push-edit', kwargs={'code': push.code})}?check=1")
@@ -221,7 +227,7 @@ def push_test(request: HttpRequest, code: UUID) -> HttpResponse:
     back = request.POST.get("back") == "detail"
     target = "console:push-detail" if back else "console:push-preview"
     try:
-        test = push_send_test(push=push, by=_user(request))
+        test = push_send_test(push=push, by=signed_in(request))
     except TestPushError as exc:
         messages.error(request, str(exc))
     except PushValidationError as exc:
@@ -304,7 +310,7 @@ def _status_context(request: HttpRequest, push: Push) -> dict[str, Any]:
 def push_cancel_view(request: HttpRequest, code: UUID) -> HttpResponse:
     push = _get_own_push(request, code)
     try:
-        push = push_cancel(push=push, by=_user(request))
+        push = push_cancel(push=push, by=signed_in(request))
     except PushStateError as exc:
         messages.error(request, str(exc))
     else:
@@ -320,7 +326,7 @@ def push_cancel_view(request: HttpRequest, code: UUID) -> HttpResponse:
 
 @login_required
 def push_list(request: HttpRequest) -> HttpResponse:
-    user = request.user
+    user = signed_in(request)
     form = PushFilterForm(
         request.GET or None,
         apps=selectors_pushes.apps_for_push_list(user=user),
@@ -362,7 +368,7 @@ def app_test_accounts(request: HttpRequest, code: UUID) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         try:
             app = app_set_test_accounts(
-                app=app, by=_user(request), text=form.cleaned_data["test_accounts"]
+                app=app, by=signed_in(request), text=form.cleaned_data["test_accounts"]
             )
         except ValidationError as exc:
             form.add_error("test_accounts", exc.message_dict["test_accounts"])
@@ -383,11 +389,6 @@ def _can_write(request: HttpRequest, push: Push, role: str | None) -> bool:
     if role == Role.ADMIN:
         return True
     return role == Role.MARKETER and push.created_by_id == request.user.pk
-
-
-def _user(request: HttpRequest) -> User:
-    # login_required has run, so this is a signed-in user.
-    return cast("User", request.user)
 
 
 def _staff_role(request: HttpRequest) -> str | None:

@@ -14,7 +14,7 @@ from django.shortcuts import redirect, render
 from django.urls import path
 from django.views.decorators.http import require_POST
 
-from console.access import ADMINS, REVIEWERS, get_push_for_user
+from console.access import ADMINS, REVIEWERS, get_push_for_user, signed_in
 from pushes import selectors
 from pushes.account_types import account_type_label
 from pushes.models import Push
@@ -35,7 +35,7 @@ if TYPE_CHECKING:
 
 @login_required
 def review_queue(request: HttpRequest) -> HttpResponse:
-    pushes = selectors.review_queue_for_user(user=request.user)
+    pushes = selectors.review_queue_for_user(user=signed_in(request))
     return render(request, "console/review_queue.html", {"pushes": pushes})
 
 
@@ -65,7 +65,9 @@ def review_approve(request: HttpRequest, code: UUID) -> HttpResponse:
         messages.error(request, "The push changed while you were reviewing it. Review it again.")
         return redirect("console:review-detail", code=push.code)
     try:
-        push = push_approve(push=push, by=request.user, comment=request.POST.get("comment", ""))
+        push = push_approve(
+            push=push, by=signed_in(request), comment=request.POST.get("comment", "")
+        )
     except ReviewError as exc:
         messages.error(request, str(exc))
         return redirect("console:review-detail", code=push.code)
@@ -81,7 +83,7 @@ def review_approve(request: HttpRequest, code: UUID) -> HttpResponse:
 def review_reject(request: HttpRequest, code: UUID) -> HttpResponse:
     push = get_push_for_user(request, code, roles=REVIEWERS)
     try:
-        push_reject(push=push, by=request.user, comment=request.POST.get("comment", ""))
+        push_reject(push=push, by=signed_in(request), comment=request.POST.get("comment", ""))
     except PushValidationError as exc:
         messages.error(request, " ".join(exc.messages))
         return redirect("console:review-detail", code=push.code)
@@ -97,7 +99,9 @@ def review_reject(request: HttpRequest, code: UUID) -> HttpResponse:
 def push_mark_sent(request: HttpRequest, code: UUID) -> HttpResponse:
     push = get_push_for_user(request, code, roles=ADMINS)
     try:
-        delivery.push_mark_sent(push=push, by=request.user, push_id=request.POST.get("push_id", ""))
+        delivery.push_mark_sent(
+            push=push, by=signed_in(request), push_id=request.POST.get("push_id", "")
+        )
     except ValueError as exc:
         messages.error(request, str(exc))
     else:
@@ -110,7 +114,7 @@ def push_mark_sent(request: HttpRequest, code: UUID) -> HttpResponse:
 def push_resend(request: HttpRequest, code: UUID) -> HttpResponse:
     push = get_push_for_user(request, code, roles=ADMINS)
     try:
-        delivery.push_resend(push=push, by=request.user)
+        delivery.push_resend(push=push, by=signed_in(request))
     except ValueError as exc:
         messages.error(request, str(exc))
     else:

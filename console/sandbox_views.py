@@ -7,6 +7,7 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 
+from console.access import signed_in
 from pushes.sandbox import selectors
 
 PUSHES_PER_PAGE = 25
@@ -16,7 +17,7 @@ DELIVERIES_PER_DEVICE = 10
 
 @login_required
 def inbox(request: HttpRequest) -> HttpResponse:
-    apps = list(selectors.sandbox_apps_for_user(user=request.user))
+    apps = list(selectors.sandbox_apps_for_user(user=signed_in(request)))
     wanted = request.GET.get("app")
     if wanted:
         selected = next((app for app in apps if app.access_id == wanted), None)

@@ -12,7 +12,7 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
-from console.access import ADMINS, AUTHORS, get_app_for_user, require_staff
+from console.access import ADMINS, AUTHORS, get_app_for_user, require_staff, signed_in
 from console.forms import AppForm, MemberForm
 from pushes import selectors, services
 from pushes.models import App, Membership
@@ -23,8 +23,8 @@ if TYPE_CHECKING:
 
 @login_required
 def app_list(request: HttpRequest) -> HttpResponse:
-    apps = selectors.app_list_for_user(user=request.user)
-    roles = selectors.roles_by_app(user=request.user)
+    apps = selectors.app_list_for_user(user=signed_in(request))
+    roles = selectors.roles_by_app(user=signed_in(request))
     rows = [(app, roles.get(app.id, "admin" if request.user.is_staff else "")) for app in apps]
     return render(request, "console/app_list.html", {"rows": rows})
 
@@ -36,7 +36,7 @@ def app_create(request: HttpRequest) -> HttpResponse:
     form.fields["secret_key"].required = True
     if request.method == "POST" and form.is_valid():
         try:
-            app = services.app_create(by=request.user, **form.cleaned_data)
+            app = services.app_create(by=signed_in(request), **form.cleaned_data)
         except ValidationError as exc:
             _add_model_errors(form, exc)
         else:
@@ -68,7 +68,7 @@ def app_edit(request: HttpRequest, code: UUID) -> HttpResponse:
         data = dict(form.cleaned_data)
         secret_key = data.pop("secret_key") or None
         try:
-            services.app_update(app=app, by=request.user, secret_key=secret_key, **data)
+            services.app_update(app=app, by=signed_in(request), secret_key=secret_key, **data)
         except ValidationError as exc:
             _add_model_errors(form, exc)
         else:
@@ -82,7 +82,7 @@ def app_edit(request: HttpRequest, code: UUID) -> HttpResponse:
 def app_pause(request: HttpRequest, code: UUID) -> HttpResponse:
     app, _ = get_app_for_user(request, code, roles=ADMINS)
     paused = request.POST.get("paused") == "1"
-    services.app_set_paused(app=app, by=request.user, paused=paused)
+    services.app_set_paused(app=app, by=signed_in(request), paused=paused)
     if paused:
         messages.warning(request, f"“{app.name}” is paused: none of its pushes will be sent.")
     else:
@@ -97,7 +97,9 @@ def member_set(request: HttpRequest, code: UUID) -> HttpResponse:
     form = MemberForm(request.POST)
     if form.is_valid():
         user = form.cleaned_data["username"]
-        services.membership_set(app=app, by=request.user, user=user, role=form.cleaned_data["role"])
+        services.membership_set(
+            app=app, by=signed_in(request), user=user, role=form.cleaned_data["role"]
+        )
         messages.success(
             request, f"{user.get_username()} is now {form.cleaned_data['role']} of {app.name}."
         )
@@ -119,7 +121,7 @@ def member_remove(request: HttpRequest, code: UUID, member_id: int) -> HttpRespo
     app, _ = get_app_for_user(request, code, roles=ADMINS)
     membership = get_object_or_404(Membership, id=member_id, app=app)
     try:
-        services.membership_remove(membership=membership, by=request.user)
+        services.membership_remove(membership=membership, by=signed_in(request))
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
     else:
@@ -129,21 +131,21 @@ def member_remove(request: HttpRequest, code: UUID, member_id: int) -> HttpRespo
 
 @login_required
 def audit_list(request: HttpRequest) -> HttpResponse:
-    if not request.user.is_staff and not selectors.is_admin_somewhere(user=request.user):
+    if not request.user.is_staff and not selectors.is_admin_somewhere(user=signed_in(request)):
         raise PermissionDenied
-    events = selectors.audit_list_for_user(user=request.user)
+    events = selectors.audit_list_for_user(user=signed_in(request))
     page = Paginator(events, 50).get_page(request.GET.get("page"))
     return render(request, "console/audit_list.html", {"page": page})
 
 
 @login_required
 def notification_list(request: HttpRequest) -> HttpResponse:
-    notices = selectors.notifications_for_user(user=request.user)
+    notices = selectors.notifications_for_user(user=signed_in(request))
     page = Paginator(notices, 30).get_page(request.GET.get("page"))
     unread = [n.id for n in page.object_list if n.read_at is None]
     context = {"page": page, "unread": set(unread)}
     response = render(request, "console/notification_list.html", context)
-    services.notifications_mark_read(user=request.user, ids=unread)
+    services.notifications_mark_read(user=signed_in(request), ids=unread)
     return response
 
 

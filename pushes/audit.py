@@ -18,7 +18,7 @@ from pushes.models import App, AuditEvent
 if TYPE_CHECKING:
     from collections.abc import Iterable
 
-    from django.contrib.auth.models import AbstractBaseUser
+    from django.contrib.auth.models import User
     from django.db.models import Model
 
 GENESIS = "0" * 64
@@ -42,7 +42,7 @@ def _digest(event: AuditEvent) -> str:
 
 def audit_record(
     *,
-    actor: AbstractBaseUser | None,
+    actor: User | None,
     action: str,
     obj: Model,
     data: dict[str, Any] | None = None,

@@ -14,17 +14,17 @@ from pushes.models import App, AuditEvent, DeliveryAttempt, Membership, Notifica
 if TYPE_CHECKING:
     from datetime import datetime
 
-    from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+    from django.contrib.auth.models import User
 
 
-def app_list_for_user(*, user: AbstractBaseUser | AnonymousUser) -> QuerySet[App]:
+def app_list_for_user(*, user: User) -> QuerySet[App]:
     apps = App.objects.annotate(member_count=Count("memberships", distinct=True))
     if getattr(user, "is_staff", False):
         return apps.order_by("name")
     return apps.filter(memberships__user_id=user.pk).order_by("name")
 
 
-def roles_by_app(*, user: AbstractBaseUser | AnonymousUser) -> dict[int, str]:
+def roles_by_app(*, user: User) -> dict[int, str]:
     return dict(Membership.objects.filter(user_id=user.pk).values_list("app_id", "role"))
 
 
@@ -32,7 +32,7 @@ def membership_list(*, app: App) -> QuerySet[Membership]:
     return app.memberships.select_related("user").order_by("user__username")
 
 
-def audit_list_for_user(*, user: AbstractBaseUser | AnonymousUser) -> QuerySet[AuditEvent]:
+def audit_list_for_user(*, user: User) -> QuerySet[AuditEvent]:
     events = AuditEvent.objects.select_related("app").order_by("-id")
     if getattr(user, "is_staff", False):
         return events
@@ -40,11 +40,11 @@ def audit_list_for_user(*, user: AbstractBaseUser | AnonymousUser) -> QuerySet[A
     return events.filter(Q(app_id__in=admin_of))
 
 
-def is_admin_somewhere(*, user: AbstractBaseUser | AnonymousUser) -> bool:
+def is_admin_somewhere(*, user: User) -> bool:
     return Membership.objects.filter(user_id=user.pk, role=Role.ADMIN).exists()
 
 
-def review_queue_for_user(*, user: AbstractBaseUser | AnonymousUser) -> QuerySet[Push]:
+def review_queue_for_user(*, user: User) -> QuerySet[Push]:
     """Pending pushes of the apps the user reviews, oldest first."""
     pushes = Push.objects.filter(status=Push.Status.PENDING_REVIEW).select_related(
         "app", "created_by", "package"
@@ -154,5 +154,5 @@ _ATTEMPT_TONES = {
 }
 
 
-def notifications_for_user(*, user: AbstractBaseUser | AnonymousUser) -> QuerySet[Notification]:
+def notifications_for_user(*, user: User) -> QuerySet[Notification]:
     return Notification.objects.filter(user_id=user.pk).select_related("push", "push__app")

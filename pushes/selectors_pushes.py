@@ -18,27 +18,27 @@ from pushes.services.pushes import MAX_TYPED_ACCOUNTS, parse_typed_accounts, val
 from pushes.tpns.schema import MAX_ACCOUNTS_PER_LIST
 
 if TYPE_CHECKING:
-    from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+    from django.contrib.auth.models import User
 
 # The same line ends the package rules accept: LF, CRLF and a lone CR.
 _LINE_END = re.compile(r"\r\n|\r|\n")
 _MAX_LISTED = 20
 
 
-def _visible_app_ids(user: AbstractBaseUser | AnonymousUser) -> QuerySet[Membership, Any] | None:
+def _visible_app_ids(user: User) -> QuerySet[Membership, Any] | None:
     """None for staff (every app), otherwise the ids of the apps the user belongs to."""
     if getattr(user, "is_staff", False):
         return None
     return Membership.objects.filter(user_id=user.pk).values("app_id")
 
 
-def apps_for_push_list(*, user: AbstractBaseUser | AnonymousUser) -> QuerySet[App]:
+def apps_for_push_list(*, user: User) -> QuerySet[App]:
     ids = _visible_app_ids(user)
     apps = App.objects.order_by("name")
     return apps if ids is None else apps.filter(id__in=ids)
 
 
-def apps_user_can_push(*, user: AbstractBaseUser | AnonymousUser) -> QuerySet[App]:
+def apps_user_can_push(*, user: User) -> QuerySet[App]:
     """Apps where the user may create pushes (marketers and admins; staff: all)."""
     if getattr(user, "is_staff", False):
         return App.objects.order_by("name")
@@ -48,7 +48,7 @@ def apps_user_can_push(*, user: AbstractBaseUser | AnonymousUser) -> QuerySet[Ap
     return App.objects.filter(id__in=authors).order_by("name")
 
 
-def push_authors_for_user(*, user: AbstractBaseUser | AnonymousUser) -> QuerySet[Any]:
+def push_authors_for_user(*, user: User) -> QuerySet[Any]:
     """Everyone who wrote a push the user can see, for the list's author filter."""
     ids = _visible_app_ids(user)
     pushes = Push.objects.all() if ids is None else Push.objects.filter(app_id__in=ids)
@@ -59,7 +59,7 @@ def push_authors_for_user(*, user: AbstractBaseUser | AnonymousUser) -> QuerySet
 
 def push_list_for_user(
     *,
-    user: AbstractBaseUser | AnonymousUser,
+    user: User,
     app: App | None = None,
     status: str = "",
     author_id: int | None = None,

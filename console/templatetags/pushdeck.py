@@ -9,7 +9,7 @@ from pushes.models import Push, Role
 
 register = template.Library()
 
-STATUS_TONES = {
+STATUS_TONES: dict[str, str] = {
     Push.Status.DRAFT: "",
     Push.Status.PENDING_REVIEW: "info",
     Push.Status.APPROVED: "info",

@@ -7,6 +7,7 @@ of that call is unknown the push becomes `in_doubt` and is never resent automati
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import os
 import signal
@@ -180,10 +181,9 @@ def _upload(push: Push) -> None:
 
 def _generated_package(push: Push) -> AccountPackage:
     """More than 1000 typed accounts go out as an account package built from the list."""
-    if push.generated_package_id is not None:
+    if push.generated_package is not None:
         return push.generated_package
     data = ("\n".join(push.accounts) + "\n").encode("utf-8")
-    import hashlib
 
     package = AccountPackage(
         app=push.app,

@@ -34,7 +34,7 @@ from pushes.packages import (
 from pushes.packages.rules import display, file_format
 
 if TYPE_CHECKING:
-    from django.contrib.auth.models import AbstractBaseUser, User
+    from django.contrib.auth.models import User
     from django.core.files.uploadedfile import UploadedFile
     from django.db.models import QuerySet
 
@@ -90,7 +90,7 @@ def _refuse(name: str, reason: str) -> PackageUploadError:
     return PackageUploadError(f"{what}: {reason}.", code="invalid")
 
 
-def _require_role(app: App, by: AbstractBaseUser, roles: tuple[str, ...]) -> None:
+def _require_role(app: App, by: User, roles: tuple[str, ...]) -> None:
     if app.role_of(by) not in roles:
         raise PermissionDenied
 
@@ -444,7 +444,7 @@ def _generated_in_flight() -> QuerySet[Push, Any]:
 
 
 def package_delete_files(
-    *, package: AccountPackage, by: AbstractBaseUser | None, reason: str
+    *, package: AccountPackage, by: User | None, reason: str
 ) -> AccountPackage:
     """Delete the package file and its error report from storage; the record stays."""
     stored = {"file": package.file.name, "error_report": package.error_report.name}

@@ -350,10 +350,8 @@ def push_cancel(*, push: Push, by: User) -> Push:
     return push
 
 
-def _notify(push: Push, *, roles: tuple[str, ...], exclude: User | None, message: str) -> None:
-    members = push.app.memberships.filter(role__in=roles).exclude(
-        user_id=getattr(exclude, "pk", None)
-    )
+def _notify(push: Push, *, roles: tuple[str, ...], exclude: User, message: str) -> None:
+    members = push.app.memberships.filter(role__in=roles).exclude(user_id=exclude.pk)
     notify(user_ids=members.values_list("user_id", flat=True), push=push, message=message)
 
 
