@@ -197,7 +197,7 @@ FILE_UPLOAD_TEMP_DIR = os.getenv("FILE_UPLOAD_TEMP_DIR") or None
 
 # Celery: JSON only, tasks take ids. Without REDIS_URL kombu's filesystem transport
 # carries messages between the web process and a real worker process.
-CELERY_BROKER_URL = REDIS_URL or "filesystem://"
+CELERY_BROKER_URL = REDIS_URL or "filesystem://localhost/"
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 _BROKER_DIR = VAR_DIR / "broker"
 if not REDIS_URL:
