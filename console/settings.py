@@ -241,7 +241,11 @@ PUSH_RETRY_BACKOFF_SECONDS = env_int("PUSH_RETRY_BACKOFF_SECONDS", 10)
 TPNS_SANDBOX_BASE_URL = os.getenv("TPNS_SANDBOX_BASE_URL", "http://127.0.0.1:8000/sandbox")
 TPNS_CONNECT_TIMEOUT = float(os.getenv("TPNS_CONNECT_TIMEOUT", "3.05"))
 TPNS_READ_TIMEOUT = float(os.getenv("TPNS_READ_TIMEOUT", "15"))
+TPNS_UPLOAD_READ_TIMEOUT = float(os.getenv("TPNS_UPLOAD_READ_TIMEOUT", "120"))
 SANDBOX_CLOCK_SKEW_SECONDS = env_int("SANDBOX_CLOCK_SKEW_SECONDS", 600)
+# HTTP status of the sandbox's auth failures: 200 with ret_code 1008003 (the documented
+# default), or 403 as some TPNS hosts answer.
+SANDBOX_AUTH_FAILURE_STATUS = env_int("SANDBOX_AUTH_FAILURE_STATUS", 200)
 # Fault injection on the sandbox (tests and demos of failure handling); off in production.
 SANDBOX_FAULTS_ENABLED = env_bool("SANDBOX_FAULTS_ENABLED", DEBUG)
 

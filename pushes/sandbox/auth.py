@@ -55,7 +55,7 @@ def _signature(request: HttpRequest, *, body: bytes | None) -> SandboxApp:
     if not access_id or not timestamp.strip().isdigit():
         raise SandboxError(codes.AUTH_FAILURE)
     app = _app(access_id)
-    skew = getattr(settings, "SANDBOX_CLOCK_SKEW_SECONDS", 600)
+    skew = settings.SANDBOX_CLOCK_SKEW_SECONDS
     if abs(time.time() - int(timestamp)) > skew:
         raise SandboxError(codes.AUTH_FAILURE)
     secret = _secret(app)

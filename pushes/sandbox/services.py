@@ -386,7 +386,7 @@ def push_cancel(*, app: SandboxApp, push_id: str) -> SandboxPush:
 
 
 def faults_enabled() -> bool:
-    return bool(getattr(settings, "SANDBOX_FAULTS_ENABLED", settings.DEBUG))
+    return bool(settings.SANDBOX_FAULTS_ENABLED)
 
 
 def add_fault(

@@ -101,7 +101,7 @@ def _serve(request: HttpRequest, handler: Handler, call: Call, *, multipart: boo
     except (RequestDataTooBig, TooManyFieldsSent, MultiPartParserError):
         return JsonResponse(error_body(call, codes.PARSE_ERROR))
     except SandboxError as exc:
-        status = getattr(settings, "SANDBOX_AUTH_FAILURE_STATUS", 200)
+        status = settings.SANDBOX_AUTH_FAILURE_STATUS
         return JsonResponse(error_body(call, exc.code), status=status)
     plan = (
         services.consume_fault(app=app, endpoint=call.endpoint)

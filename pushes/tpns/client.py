@@ -45,7 +45,6 @@ ACCOUNT_BATCH_OPERATE_PATH = "v3/device/account/batchoperate"
 ACCOUNT_QUERY_PATH = "v3/device/account/query"
 
 # The gateway checks a package of up to 100 MB before it answers.
-DEFAULT_UPLOAD_READ_TIMEOUT = 120.0
 UPLOAD_CHUNK_SIZE = 64 * 1024
 MAX_PUSH_RECORD_LIMIT = 200
 MAX_TOKENS_PER_BATCH = 20
@@ -417,9 +416,7 @@ def _timeouts(*, upload: bool = False) -> tuple[float, float]:
     connect = float(settings.TPNS_CONNECT_TIMEOUT)
     read = float(settings.TPNS_READ_TIMEOUT)
     if upload:
-        read = max(
-            read, float(getattr(settings, "TPNS_UPLOAD_READ_TIMEOUT", DEFAULT_UPLOAD_READ_TIMEOUT))
-        )
+        read = max(read, float(settings.TPNS_UPLOAD_READ_TIMEOUT))
     return connect, read
 
 
