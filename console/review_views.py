@@ -12,6 +12,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
 from django.urls import path
+from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from console.access import ADMINS, REVIEWERS, get_push_for_user, signed_in
@@ -52,7 +53,8 @@ def review_detail(request: HttpRequest, code: UUID) -> HttpResponse:
             "reviewer"
         ),
         "approvals_required": approvals_required(push),
-        "accounts_preview": push.accounts[:50],
+        "first_accounts": push.accounts[:20],
+        "time_zone": timezone.get_current_timezone_name(),
     }
     return render(request, "console/review_detail.html", context)
 

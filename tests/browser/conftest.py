@@ -46,15 +46,15 @@ def browser() -> Iterator[Browser]:
 
 
 class Shots:
-    """Numbered screenshots in test-results/<test name>/."""
+    """Numbered screenshots in test-results/<test name>/, one numbering per test."""
 
-    def __init__(self, page: Page, folder: Path) -> None:
-        self.page, self.folder, self.count = page, folder, 0
+    def __init__(self, page: Page, folder: Path, counter: list[int]) -> None:
+        self.page, self.folder, self.counter = page, folder, counter
 
     def __call__(self, name: str, *, full_page: bool = True) -> Path:
-        self.count += 1
+        self.counter[0] += 1
         self.folder.mkdir(parents=True, exist_ok=True)
-        path = self.folder / f"{self.count:02d}-{name}.png"
+        path = self.folder / f"{self.counter[0]:02d}-{name}.png"
         self.page.screenshot(path=str(path), full_page=full_page)
         return path
 
@@ -85,9 +85,10 @@ def phone(browser: Browser) -> Iterator[Page]:
 @pytest.fixture
 def shots(request: pytest.FixtureRequest) -> Iterator[callable]:
     folder = RESULTS / re.sub(r"[^\w.-]+", "_", request.node.name)
+    counter = [0]
 
     def for_page(page: Page) -> Shots:
-        return Shots(page, folder)
+        return Shots(page, folder, counter)
 
     yield for_page
 
