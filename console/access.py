@@ -47,6 +47,28 @@ def get_push_for_user(
     return push
 
 
+def is_author(request: HttpRequest, push: Push, role: str | None) -> bool:
+    """Only the author edits and submits a push, while still allowed to author on its app:
+    a second person who changed it could otherwise approve what they wrote."""
+    return role in AUTHORS and push.created_by_id == request.user.pk
+
+
+def get_push_for_author(request: HttpRequest, code: UUID) -> Push:
+    push = get_push_for_user(request, code)
+    if not is_author(request, push, push.app.role_of(request.user)):
+        raise PermissionDenied
+    return push
+
+
+def get_push_for_canceller(request: HttpRequest, code: UUID) -> Push:
+    """The author or an admin of the app may cancel."""
+    push = get_push_for_user(request, code)
+    role = push.app.role_of(request.user)
+    if not (is_author(request, push, role) or role in ADMINS):
+        raise PermissionDenied
+    return push
+
+
 def signed_in(request: HttpRequest) -> User:
     """The request's user, where login_required has already turned anonymous users away."""
     return cast("User", request.user)

@@ -34,8 +34,14 @@ class AppForm(forms.ModelForm):
             "approval. Leave blank for one.",
         }
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, can_move: bool = True, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        if not can_move:
+            # The gateway and AccessID say whose devices and records these are; only
+            # staff may point an app somewhere else.
+            for name in ("gateway", "access_id"):
+                self.fields[name].disabled = True
+                self.fields[name].help_text = "Only a staff administrator can change this."
         if self.instance.pk:
             self.fields["secret_key"].required = False
             self.fields[

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -16,7 +16,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_GET, require_POST
 
-from console.access import ADMINS, AUTHORS, get_app_for_user
+from console.access import ADMINS, AUTHORS, get_app_for_user, signed_in
 from console.package_forms import RetentionForm
 from pushes import selectors_packages as selectors
 from pushes.services import packages as services
@@ -24,7 +24,6 @@ from pushes.services import packages as services
 if TYPE_CHECKING:
     from uuid import UUID
 
-    from django.contrib.auth.models import User
     from django.core.files.uploadedfile import UploadedFile
     from django.urls import URLPattern
 
@@ -124,7 +123,7 @@ def _receive(request: HttpRequest, app: App, role: str, limiter: _SizeLimit) -> 
     if uploaded is None:
         return _refused(request, app, role, "Choose a .txt, .csv or .zip file to upload.", 400)
     try:
-        package = services.package_upload(app=app, by=_user(request), uploaded_file=uploaded)
+        package = services.package_upload(app=app, by=signed_in(request), uploaded_file=uploaded)
     except services.PackageTooLargeError as exc:
         return _refused(request, app, role, " ".join(exc.messages), 413)
     except ValidationError as exc:
@@ -247,7 +246,7 @@ def package_retention(request: HttpRequest, code: UUID) -> HttpResponse:
     if form.is_valid():
         days = form.cleaned_data["days"]
         try:
-            services.package_set_retention(app=app, by=_user(request), days=days)
+            services.package_set_retention(app=app, by=signed_in(request), days=days)
         except ValidationError as exc:
             form.add_error("days", exc.messages)
         else:
@@ -259,11 +258,6 @@ def package_retention(request: HttpRequest, code: UUID) -> HttpResponse:
                 messages.success(request, "Package files are now kept.")
             return redirect("console:package-list", code=app.code)
     return _render_list(request, app, role, retention_form=form, status=400)
-
-
-def _user(request: HttpRequest) -> User:
-    # Every view here is behind login_required.
-    return cast("User", request.user)
 
 
 def _package_or_404(app: App, code: UUID) -> AccountPackage:

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import JsonResponse
 from django.shortcuts import redirect, render
@@ -21,15 +21,19 @@ from console.access import (
     AUTHORS,
     REVIEWERS,
     get_app_for_user,
+    get_push_for_author,
+    get_push_for_canceller,
     get_push_for_user,
+    is_author,
     signed_in,
 )
 from console.push_forms import PushFilterForm, PushForm, TestAccountsForm
 from pushes import selectors, selectors_pushes, snapshot
 from pushes.account_types import account_type_label
-from pushes.models import App, Push, Role
+from pushes.models import App, Push
 from pushes.selectors_packages import package_list_valid
 from pushes.services.pushes import (
+    ContentChangedError,
     PushStateError,
     PushValidationError,
     push_cancel,
@@ -75,7 +79,7 @@ def push_create(request: HttpRequest, code: UUID) -> HttpResponse:
 
 @login_required
 def push_edit(request: HttpRequest, code: UUID) -> HttpResponse:
-    push = _get_own_push(request, code)
+    push = get_push_for_author(request, code)
     if not push.is_editable:
         messages.info(
             request, f"A push that is {push.get_status_display().lower()} cannot be edited."
@@ -152,7 +156,7 @@ def push_check_accounts(request: HttpRequest, code: UUID) -> HttpResponse:
 
 @login_required
 def push_preview(request: HttpRequest, code: UUID) -> HttpResponse:
-    push = _get_own_push(request, code)
+    push = get_push_for_author(request, code)
     if not push.is_editable:
         return redirect("console:push-detail", code=push.code)
     return render(request, "console/push_preview.html", _preview_context(request, push))
@@ -200,16 +204,17 @@ def _preview_context(request: HttpRequest, push: Push) -> dict[str, Any]:
 @login_required
 @require_POST
 def push_confirm(request: HttpRequest, code: UUID) -> HttpResponse:
-    push = _get_own_push(request, code)
-    # Confirm submits exactly what was previewed; a change in another tab is shown first.
-    current = snapshot.content_hash(snapshot.snapshot(push))
-    if push.is_editable and request.POST.get("preview_hash") != current:
+    push = get_push_for_author(request, code)
+    try:
+        # Confirm submits exactly what was previewed; a change in another tab is shown first.
+        push = push_submit(
+            push=push, by=signed_in(request), expected_hash=request.POST.get("preview_hash", "")
+        )
+    except ContentChangedError:
         messages.warning(
             request, "The push changed since this preview. Check it again, then Confirm."
         )
         return redirect("console:push-preview", code=push.code)
-    try:
-        push = push_submit(push=push, by=signed_in(request))
     except PushValidationError:
         messages.error(request, "The push cannot be submitted yet: fix the fields marked below.")
         return redirect(f"{reverse('console:push-edit', kwargs={'code': push.code})}?check=1")
@@ -223,7 +228,7 @@ def push_confirm(request: HttpRequest, code: UUID) -> HttpResponse:
 @login_required
 @require_POST
 def push_test(request: HttpRequest, code: UUID) -> HttpResponse:
-    push = _get_own_push(request, code)
+    push = get_push_for_author(request, code)
     back = request.POST.get("back") == "detail"
     target = "console:push-detail" if back else "console:push-preview"
     try:
@@ -280,7 +285,7 @@ def push_status(request: HttpRequest, code: UUID) -> HttpResponse:
 
 def _status_context(request: HttpRequest, push: Push) -> dict[str, Any]:
     role = push.app.role_of(request.user)
-    can_write = _can_write(request, push, role)
+    can_write = is_author(request, push, role)
     review_url = ""
     if role in REVIEWERS and push.status == Push.Status.PENDING_REVIEW:
         review_url = reverse("console:review-detail", kwargs={"code": push.code})
@@ -298,7 +303,7 @@ def _status_context(request: HttpRequest, push: Push) -> dict[str, Any]:
         "can_submit": can_write
         and not push.is_test
         and push.status in {Push.Status.DRAFT, Push.Status.REJECTED},
-        "can_cancel": can_write and cancellable,
+        "can_cancel": (can_write or role in ADMINS) and cancellable,
         "returns_to_draft": push.status != Push.Status.DRAFT,
         "review_url": review_url,
         "live": push.is_in_flight,
@@ -308,7 +313,7 @@ def _status_context(request: HttpRequest, push: Push) -> dict[str, Any]:
 @login_required
 @require_POST
 def push_cancel_view(request: HttpRequest, code: UUID) -> HttpResponse:
-    push = _get_own_push(request, code)
+    push = get_push_for_canceller(request, code)
     try:
         push = push_cancel(push=push, by=signed_in(request))
     except PushStateError as exc:
@@ -341,7 +346,7 @@ def push_list(request: HttpRequest) -> HttpResponse:
         for push in page.object_list
         if push.is_editable
         and not push.is_test
-        and _can_write(request, push, roles.get(push.app_id) or _staff_role(request))
+        and is_author(request, push, roles.get(push.app_id) or push.app.role_of(user))
     }
     params = request.GET.copy()
     params.pop("page", None)
@@ -382,24 +387,6 @@ def app_test_accounts(request: HttpRequest, code: UUID) -> HttpResponse:
 
 
 # Access ------------------------------------------------------------------------------
-
-
-def _can_write(request: HttpRequest, push: Push, role: str | None) -> bool:
-    """The author (while still a marketer or admin of the app) or an admin of the app."""
-    if role == Role.ADMIN:
-        return True
-    return role == Role.MARKETER and push.created_by_id == request.user.pk
-
-
-def _staff_role(request: HttpRequest) -> str | None:
-    return Role.ADMIN if getattr(request.user, "is_staff", False) else None
-
-
-def _get_own_push(request: HttpRequest, code: UUID) -> Push:
-    push = get_push_for_user(request, code)
-    if not _can_write(request, push, push.app.role_of(request.user)):
-        raise PermissionDenied
-    return push
 
 
 urlpatterns = [

@@ -21,6 +21,7 @@ from pushes.account_types import account_type_label
 from pushes.models import Push
 from pushes.services import delivery
 from pushes.services.pushes import (
+    ContentChangedError,
     PushValidationError,
     ReviewError,
     approvals_required,
@@ -49,9 +50,7 @@ def review_detail(request: HttpRequest, code: UUID) -> HttpResponse:
         "account_type_label": account_type_label(push.account_type),
         "diff": selectors.revision_diff(push=push),
         "is_author": push.created_by_id == request.user.pk,
-        "approvals": push.approvals.filter(content_hash=push.content_hash).select_related(
-            "reviewer"
-        ),
+        "approvals": selectors.current_approvals(push=push),
         "approvals_required": approvals_required(push),
         "first_accounts": push.accounts[:20],
         "time_zone": timezone.get_current_timezone_name(),
@@ -63,14 +62,14 @@ def review_detail(request: HttpRequest, code: UUID) -> HttpResponse:
 @require_POST
 def review_approve(request: HttpRequest, code: UUID) -> HttpResponse:
     push = get_push_for_user(request, code, roles=REVIEWERS)
-    if request.POST.get("content_hash") != push.content_hash:
-        messages.error(request, "The push changed while you were reviewing it. Review it again.")
-        return redirect("console:review-detail", code=push.code)
     try:
         push = push_approve(
-            push=push, by=signed_in(request), comment=request.POST.get("comment", "")
+            push=push,
+            by=signed_in(request),
+            comment=request.POST.get("comment", ""),
+            expected_hash=request.POST.get("content_hash", ""),
         )
-    except ReviewError as exc:
+    except (ReviewError, ContentChangedError) as exc:
         messages.error(request, str(exc))
         return redirect("console:review-detail", code=push.code)
     if push.status == Push.Status.APPROVED:

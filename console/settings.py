@@ -221,6 +221,10 @@ CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_SOFT_TIME_LIMIT = 60
 CELERY_TASK_TIME_LIMIT = 90
+# Delivery uploads up to 100 MB to TPNS (read timeout TPNS_UPLOAD_READ_TIMEOUT), so its
+# task gets longer limits; both stay far below the broker's visibility timeout.
+PUSH_TASK_SOFT_TIME_LIMIT = 300
+PUSH_TASK_TIME_LIMIT = 330
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 CELERY_TASK_DEFAULT_QUEUE = os.getenv("CELERY_QUEUE", "celery")
@@ -232,9 +236,10 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
 # An approved push whose task has not claimed it within this time is queued again
 # (claims make duplicates harmless); `sending` older than this became `in_doubt`.
 PUSH_REQUEUE_AFTER_SECONDS = env_int("PUSH_REQUEUE_AFTER_SECONDS", 120)
-PUSH_STALE_AFTER_SECONDS = env_int("PUSH_STALE_AFTER_SECONDS", CELERY_TASK_TIME_LIMIT + 30)
+PUSH_STALE_AFTER_SECONDS = env_int("PUSH_STALE_AFTER_SECONDS", PUSH_TASK_TIME_LIMIT + 30)
 PUSH_MAX_RETRIES = env_int("PUSH_MAX_RETRIES", 5)
 PUSH_RETRY_BACKOFF_SECONDS = env_int("PUSH_RETRY_BACKOFF_SECONDS", 10)
+PUSH_RETRY_BACKOFF_MAX_SECONDS = 600
 
 # TPNS. The sandbox gateway lives in this same Django project under /sandbox/;
 # workers reach it over HTTP at this base URL.

@@ -63,7 +63,11 @@ def app_detail(request: HttpRequest, code: UUID) -> HttpResponse:
 def app_edit(request: HttpRequest, code: UUID) -> HttpResponse:
     app, _ = get_app_for_user(request, code, roles=ADMINS)
     # The form edits a copy, so the service can compare old and new values.
-    form = AppForm(request.POST or None, instance=App.objects.get(pk=app.pk))
+    form = AppForm(
+        request.POST or None,
+        instance=App.objects.get(pk=app.pk),
+        can_move=signed_in(request).is_staff,
+    )
     if request.method == "POST" and form.is_valid():
         data = dict(form.cleaned_data)
         secret_key = data.pop("secret_key") or None

@@ -9,7 +9,16 @@ from typing import TYPE_CHECKING
 
 from django.db.models import Count, F, Q, QuerySet
 
-from pushes.models import App, AuditEvent, DeliveryAttempt, Membership, Notification, Push, Role
+from pushes.models import (
+    App,
+    Approval,
+    AuditEvent,
+    DeliveryAttempt,
+    Membership,
+    Notification,
+    Push,
+    Role,
+)
 
 if TYPE_CHECKING:
     from datetime import datetime
@@ -55,8 +64,16 @@ def review_queue_for_user(*, user: User) -> QuerySet[Push]:
         ).values("app_id")
         pushes = pushes.filter(app_id__in=reviews)
     return pushes.annotate(
-        approval_count=Count("approvals", filter=Q(approvals__content_hash=F("content_hash")))
+        # Approvals given since the current submission (a resubmission starts over).
+        approval_count=Count("approvals", filter=Q(approvals__created_at__gte=F("submitted_at")))
     ).order_by("submitted_at", "id")
+
+
+def current_approvals(*, push: Push) -> QuerySet[Approval]:
+    revision = push.revisions.order_by("-number").first()
+    if revision is None:
+        return Approval.objects.none()
+    return revision.approvals.select_related("reviewer").order_by("created_at")
 
 
 def revision_diff(*, push: Push) -> list[str] | None:

@@ -85,6 +85,8 @@ def snapshot(push: Push) -> dict[str, Any]:
         if push.source == "manual"
         else None,
         "send_time": push.send_time.isoformat() if push.send_time else None,
+        # Where it goes: moving the app to another gateway or AccessID voids approvals.
+        "gateway": {"name": push.app.gateway, "access_id": push.app.access_id},
         "is_test": push.is_test,
     }
 

@@ -25,10 +25,12 @@ class DeliveryTask(DjangoTask):
 
     autoretry_for = (TransientTpnsError,)
     retry_backoff = settings.PUSH_RETRY_BACKOFF_SECONDS
-    retry_backoff_max = 600
+    retry_backoff_max = settings.PUSH_RETRY_BACKOFF_MAX_SECONDS
     retry_jitter = True
     max_retries = settings.PUSH_MAX_RETRIES
     acks_late = True
+    soft_time_limit = settings.PUSH_TASK_SOFT_TIME_LIMIT
+    time_limit = settings.PUSH_TASK_TIME_LIMIT
 
     def on_failure(
         self,

@@ -151,34 +151,6 @@ class Push(TimestampedModel):
         }
 
 
-class Approval(models.Model):
-    """One reviewer's approval of one exact content hash."""
-
-    push = models.ForeignKey(Push, on_delete=models.CASCADE, related_name="approvals")
-    reviewer = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
-    )
-    # The push's author, copied so the database itself can refuse self-approval.
-    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    content_hash = models.CharField(max_length=64)
-    comment = models.TextField(blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
-
-    class Meta:
-        ordering = ["created_at"]
-        constraints = [
-            models.UniqueConstraint(
-                fields=["push", "reviewer", "content_hash"], name="approval_once_per_version"
-            ),
-            models.CheckConstraint(
-                condition=~models.Q(reviewer=models.F("author")), name="approval_not_by_author"
-            ),
-        ]
-
-    def __str__(self) -> str:
-        return f"approval of {self.push_id} by {self.reviewer_id}"
-
-
 class PushRevision(models.Model):
     """The frozen snapshot at each submission, for reviewers' diffs."""
 
@@ -201,6 +173,36 @@ class PushRevision(models.Model):
         return f"revision {self.number} of {self.push_id}"
 
 
+class Approval(models.Model):
+    """One reviewer's approval of one exact content hash."""
+
+    push = models.ForeignKey(Push, on_delete=models.CASCADE, related_name="approvals")
+    # Approvals count for the submission they were given to; a resubmission starts over.
+    revision = models.ForeignKey(PushRevision, on_delete=models.CASCADE, related_name="approvals")
+    reviewer = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    # The push's author, copied so the database itself can refuse self-approval.
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    content_hash = models.CharField(max_length=64)
+    comment = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["revision", "reviewer"], name="approval_once_per_revision"
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(reviewer=models.F("author")), name="approval_not_by_author"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"approval of {self.push_id} by {self.reviewer_id}"
+
+
 class DeliveryAttempt(models.Model):
     """One call to the gateway. The console answers "did it send?" from these rows."""
 
@@ -209,7 +211,6 @@ class DeliveryAttempt(models.Model):
         PUSH = "push", "Push call"
         RECORD = "record", "Push record lookup"
         CANCEL = "cancel", "Cancel scheduled push"
-        TEST = "test", "Test push"
 
     class Outcome(models.TextChoices):
         PENDING = "pending", "In progress"

@@ -52,7 +52,9 @@ def _signature(request: HttpRequest, *, body: bytes | None) -> SandboxApp:
         headers.get("TimeStamp", ""),
         headers.get("Sign", ""),
     )
-    if not access_id or not timestamp.strip().isdigit():
+    stamp = timestamp.strip()
+    # isdigit() alone admits digits such as "²" that int() refuses.
+    if not access_id or not (stamp.isascii() and stamp.isdigit()):
         raise SandboxError(codes.AUTH_FAILURE)
     app = _app(access_id)
     skew = settings.SANDBOX_CLOCK_SKEW_SECONDS

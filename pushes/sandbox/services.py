@@ -15,7 +15,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from pushes import crypto
-from pushes.sandbox import delivery, selectors
+from pushes.sandbox import delivery
 from pushes.sandbox.errors import SandboxError
 from pushes.sandbox.models import (
     AccountBinding,
@@ -44,9 +44,6 @@ if TYPE_CHECKING:
 
 # How pushes.packages words an empty package (its `problem`).
 EMPTY_PROBLEMS = ("is empty", "has no accounts (only blank lines)")
-PACKAGE_EXTENSIONS = frozenset({".zip", ".txt", ".csv"})
-PACKAGE_MAX_BYTES = 100 * 1024 * 1024
-PACKAGE_MAX_FILENAME = 100
 MAX_TOKENS_PER_BATCH = 20  # §7.1
 MAX_ENTRIES_PER_BATCH = 1000
 MAX_FAULT_SLEEP_SECONDS = 120.0
@@ -129,11 +126,6 @@ def unbind(
     return deleted
 
 
-def device_count_for_account(*, app: SandboxApp, account: str, account_type: int = 0) -> int:
-    return selectors.device_count_for_account(app=app, account=account, account_type=account_type)
-
-
-@transaction.atomic
 def account_batch_operate(*, app: SandboxApp, data: dict[str, Any]) -> list[str]:
     """`v3/device/account/batchoperate` (§7.1): one status string per token or account."""
     raw_operator = data.get("operator_type")
@@ -223,15 +215,15 @@ def _unbind_account(app: SandboxApp, entry: object, default_type: int) -> str:
 
 def package_upload(*, app: SandboxApp, fileobj: File, filename: str) -> Upload:
     """Validate like the console does, then stream the file to storage (§4, §14.5)."""
-    from pushes.packages import validate_package
+    from pushes.packages import MAX_PACKAGE_BYTES, validate_filename, validate_package
 
     name = os.path.basename((filename or "").replace("\\", "/"))
-    extension = os.path.splitext(name)[1].lower()
-    if not 0 < len(name) <= PACKAGE_MAX_FILENAME or extension not in PACKAGE_EXTENSIONS:
+    if validate_filename(name) is not None:
         raise SandboxError(codes.UPLOAD_FILE_ERROR)
+    extension = os.path.splitext(name)[1].lower()
     if not fileobj.size:
         raise SandboxError(codes.UPLOAD_EMPTY_FILE)
-    if fileobj.size > PACKAGE_MAX_BYTES:
+    if fileobj.size > MAX_PACKAGE_BYTES:
         raise SandboxError(codes.UPLOAD_FILE_ERROR)
     fileobj.seek(0)
     result = validate_package(cast("BinaryIO", fileobj), name)

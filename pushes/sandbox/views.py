@@ -39,6 +39,8 @@ from pushes.tpns import codes
 logger = logging.getLogger(__name__)
 
 Endpoint = FaultPlan.Endpoint
+# Past any real history, and within what the database can take as an OFFSET.
+MAX_RECORDS_OFFSET = 1_000_000_000
 MAX_RECORDS_PER_PAGE = 200
 DEFAULT_RECORDS_PER_PAGE = 50
 
@@ -282,7 +284,12 @@ def get_push_record(request: HttpRequest, app: SandboxApp, call: Call) -> dict[s
     )
     offset = as_int(data.get("offset", 0) or 0)
     limit = as_int(data.get("limit", DEFAULT_RECORDS_PER_PAGE) or DEFAULT_RECORDS_PER_PAGE)
-    if offset is None or offset < 0 or limit is None or not 0 < limit <= MAX_RECORDS_PER_PAGE:
+    if (
+        offset is None
+        or not 0 <= offset <= MAX_RECORDS_OFFSET
+        or limit is None
+        or not 0 < limit <= MAX_RECORDS_PER_PAGE
+    ):
         raise SandboxError(codes.INVALID_PARAMETER)
     push_type, msg_type = data.get("pushType") or None, data.get("msgType") or None
     if (push_type is not None and not isinstance(push_type, str)) or (

@@ -76,6 +76,8 @@ def app_update(*, app: App, by: User, secret_key: str | None = None, **fields: o
         for name, value in fields.items()
         if getattr(app, name) != value
     }
+    if {"gateway", "access_id"} & changes.keys() and not by.is_staff:
+        raise PermissionDenied("Only staff administrators can change an app's gateway or AccessID.")
     for name, value in fields.items():
         setattr(app, name, value)
     if secret_key:

@@ -12,9 +12,10 @@ import logging
 import os
 import signal
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
+from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
 from django.core.files.base import ContentFile
 from django.db import transaction
@@ -99,6 +100,12 @@ def _move(push: Push, frm: str, to: str, *, actor: User | None = None, **fields:
     return bool(moved)
 
 
+def _retry_horizon() -> datetime:
+    """When put back after a transient error, the task's own retry (with backoff) sends
+    it: the sweeper waits past the longest backoff before queueing it itself."""
+    return timezone.now() + timedelta(seconds=settings.PUSH_RETRY_BACKOFF_MAX_SECONDS)
+
+
 def _attempt(push: Push, kind: str) -> DeliveryAttempt:
     return DeliveryAttempt.objects.create(push=push, kind=kind, started_at=timezone.now())
 
@@ -135,8 +142,16 @@ def push_deliver(*, push_id: int) -> None:
     push = Push.objects.select_related("app", "package").get(id=push_id)
     if push.app.is_paused or not _is_due(push):
         return  # the sweeper queues it again when resumed or due
-    if push.approved_hash != push.content_hash:
-        log.error("push %s: approval does not match content; not sending", push.id)
+    if snapshot.content_hash(snapshot.snapshot(push)) != push.approved_hash:
+        # The push or its app (platform, gateway, AccessID) changed after approval.
+        _move(
+            push,
+            push.status,
+            Status.FAILED,
+            err_msg="It changed after it was approved (its content or its app's platform, "
+            "gateway or AccessID). Nothing was sent; submit it again for review.",
+            finished_at=timezone.now(),
+        )
         return
     _crash_point("before_claim")
     if push.target == "package_account_push" and push.upload_id is None:
@@ -161,7 +176,13 @@ def _upload(push: Push) -> None:
     except (TransientTpnsError, UnknownOutcomeTpnsError) as exc:
         # Uploads are free to repeat: put the push back and let the task retry.
         _finish(attempt, DeliveryAttempt.Outcome.TRANSIENT, exc=exc)
-        _move(push, Status.UPLOADING, Status.APPROVED, err_msg=describe(exc))
+        _move(
+            push,
+            Status.UPLOADING,
+            Status.APPROVED,
+            err_msg=describe(exc),
+            queued_at=_retry_horizon(),
+        )
         raise TransientTpnsError(
             str(exc), ret_code=exc.ret_code, http_status=exc.http_status
         ) from exc
@@ -169,6 +190,17 @@ def _upload(push: Push) -> None:
         _finish(attempt, DeliveryAttempt.Outcome.PERMANENT, exc=exc)
         _fail(push, Status.UPLOADING, exc)
         return
+    except FileNotFoundError:
+        reason = "The account package file is missing from storage; upload it again."
+        _finish(attempt, DeliveryAttempt.Outcome.PERMANENT, err_msg=reason)
+        _move(push, Status.UPLOADING, Status.FAILED, err_msg=reason, finished_at=timezone.now())
+        return
+    except (OSError, SoftTimeLimitExceeded) as exc:
+        # Storage trouble or a slow upload cut by the time limit: try again later.
+        reason = f"The upload did not finish ({type(exc).__name__}); it will be retried."
+        _finish(attempt, DeliveryAttempt.Outcome.TRANSIENT, err_msg=reason)
+        _move(push, Status.UPLOADING, Status.APPROVED, err_msg=reason, queued_at=_retry_horizon())
+        raise TransientTpnsError(reason) from exc
     _finish(
         attempt,
         DeliveryAttempt.Outcome.OK,
@@ -184,7 +216,6 @@ def _generated_package(push: Push) -> AccountPackage:
     if push.generated_package is not None:
         return push.generated_package
     data = ("\n".join(push.accounts) + "\n").encode("utf-8")
-
     package = AccountPackage(
         app=push.app,
         uploaded_by=push.created_by,
@@ -199,8 +230,20 @@ def _generated_package(push: Push) -> AccountPackage:
         validated_at=timezone.now(),
     )
     package.file.save(package.original_name, ContentFile(data), save=False)
-    package.save()
-    Push.objects.filter(id=push.id).update(generated_package=package)
+    try:
+        with transaction.atomic():
+            package.save()
+            Push.objects.filter(id=push.id).update(generated_package=package)
+            audit_record(
+                actor=None,
+                action="package.generated",
+                obj=package,
+                data={"push": str(push.code), "accounts": package.accounts},
+            )
+    except Exception:
+        package.file.delete(save=False)  # nothing stored half-way
+        raise
+    push.generated_package = package
     return package
 
 
@@ -213,7 +256,7 @@ def _send(push: Push) -> None:
         # Surely not sent (refused connection, 5xx, 429, rate limit): back in line.
         _finish(attempt, DeliveryAttempt.Outcome.TRANSIENT, exc=exc)
         back = Status.UPLOADED if push.upload_id is not None else Status.APPROVED
-        _move(push, Status.SENDING, back, err_msg=describe(exc))
+        _move(push, Status.SENDING, back, err_msg=describe(exc), queued_at=_retry_horizon())
         raise
     except PermanentTpnsError as exc:
         _finish(attempt, DeliveryAttempt.Outcome.PERMANENT, exc=exc)
@@ -354,6 +397,13 @@ def _matches(push: Push, record: client.PushRecord) -> bool:
 @transaction.atomic
 def push_mark_sent(*, push: Push, by: User, push_id: str = "") -> Push:
     """A person confirmed (e.g. on devices or in the TPNS console) that it went out."""
+    push_id = push_id.strip()
+    if push_id and not (
+        len(push_id) <= 64
+        and push_id.replace(",", "").isascii()
+        and push_id.replace(",", "").isdigit()
+    ):
+        raise ValueError("A push_id is the number TPNS gave the push, e.g. 1328245138690125824.")
     if not _move(
         push,
         Status.IN_DOUBT,

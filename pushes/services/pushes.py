@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 
@@ -30,6 +30,10 @@ class ReviewError(Exception):
 
 class PushStateError(Exception):
     """The push is not in a state that allows this action."""
+
+
+class ContentChangedError(PushStateError):
+    """What was previewed or reviewed is not what the push holds now."""
 
 
 class PushValidationError(ValidationError):
@@ -117,6 +121,7 @@ def push_save_draft(*, app: App, by: User, fields: PushFields, push: Push | None
         created = True
     else:
         push = Push.objects.select_for_update(of=("self",)).get(pk=push.pk)
+        _require_author(push, by)
         if not push.is_editable:
             raise PushStateError(
                 f"A push that is {push.get_status_display().lower()} cannot be edited."
@@ -129,7 +134,10 @@ def push_save_draft(*, app: App, by: User, fields: PushFields, push: Push | None
     push.target = snapshot.target_for(push)
     push.total_count = snapshot.total_count(push)
     if was != Push.Status.DRAFT:
+        # Any edit voids the review: the frozen snapshot and its approvals no longer
+        # describe this push (the revisions keep the history).
         push.status = Push.Status.DRAFT
+        push.payload, push.content_hash, push.submitted_at = {}, "", None
         push.approved_hash = ""
         push.reviewed_by = None
         push.reviewed_at = None
@@ -141,6 +149,13 @@ def push_save_draft(*, app: App, by: User, fields: PushFields, push: Push | None
     elif was != Push.Status.DRAFT:
         audit_record(actor=by, action="push.returned_to_draft", obj=push, data={"from": was})
     return push
+
+
+def _require_author(push: Push, by: User) -> None:
+    # Only the author edits and submits; whoever changed a push could otherwise
+    # approve what they wrote.
+    if push.created_by_id != by.pk:
+        raise PermissionDenied("Only the author of a push can change or submit it.")
 
 
 def validate_for_submit(push: Push, *, now: datetime | None = None) -> dict[str, list[str]]:
@@ -202,13 +217,17 @@ def _sentence(path: str, message: str) -> str:
 
 
 @transaction.atomic
-def push_submit(*, push: Push, by: User) -> Push:
-    """Freeze the push (payload + package hash + targets) and ask for review."""
+def push_submit(*, push: Push, by: User, expected_hash: str | None = None) -> Push:
+    """Freeze the push (payload + package hash + targets) and ask for review.
+
+    `expected_hash` is the content hash the author previewed; if the push changed since
+    (say, in another tab), nothing is submitted."""
     push = (
         Push.objects.select_for_update(of=("self",))
         .select_related("app", "package")
         .get(pk=push.pk)
     )
+    _require_author(push, by)
     if push.status not in {Push.Status.DRAFT, Push.Status.REJECTED}:
         raise PushStateError(
             f"Only drafts can be submitted; this push is {push.get_status_display().lower()}."
@@ -217,6 +236,8 @@ def push_submit(*, push: Push, by: User) -> Push:
     if errors:
         raise PushValidationError(errors)
     snap = snapshot.snapshot(push)
+    if expected_hash is not None and snapshot.content_hash(snap) != expected_hash:
+        raise ContentChangedError("The push changed since it was previewed; check it again.")
     push.target = snap["target"]
     push.total_count = snap["total_count"]
     push.payload = snap["payload"]
@@ -254,39 +275,54 @@ def approvals_required(push: Push) -> int:
 
 
 @transaction.atomic
-def push_approve(*, push: Push, by: User, comment: str = "") -> Push:
+def push_approve(
+    *, push: Push, by: User, comment: str = "", expected_hash: str | None = None
+) -> Push:
     """Approve exactly the frozen content. The author can never approve their own push.
 
-    Approving twice is harmless: the second call changes nothing and queues nothing.
+    `expected_hash` is the content hash the reviewer saw; if the push was resubmitted
+    since, nothing is approved. Approving twice is harmless: the second call changes
+    nothing and queues nothing.
     """
     push = Push.objects.select_for_update(of=("self",)).select_related("app").get(pk=push.pk)
     if push.created_by_id == by.pk:
         raise ReviewError("You cannot approve your own push.")
-    if push.status != Push.Status.PENDING_REVIEW:
-        if Approval.objects.filter(push=push, reviewer=by, content_hash=push.content_hash).exists():
+    if expected_hash is not None and expected_hash != push.content_hash:
+        raise ContentChangedError("The push changed while you were reviewing it. Review it again.")
+    revision = push.revisions.order_by("-number").first()
+    already = revision is not None and revision.approvals.filter(reviewer=by).exists()
+    if push.status != Push.Status.PENDING_REVIEW or revision is None:
+        if already:
             return push
         raise ReviewError(f"This push is {push.get_status_display().lower()}, not pending review.")
-    approval, created = Approval.objects.get_or_create(
-        push=push,
-        reviewer=by,
-        content_hash=push.content_hash,
-        defaults={"author_id": push.created_by_id, "comment": comment},
-    )
-    if not created:
+    if already:
         return push
+    if push.send_time is not None and push.send_time <= timezone.now():
+        raise ReviewError(
+            "Its scheduled time has passed. The author must change or clear it first."
+        )
+    Approval.objects.create(
+        push=push,
+        revision=revision,
+        reviewer=by,
+        author_id=push.created_by_id,
+        content_hash=push.content_hash,
+        comment=comment,
+    )
     audit_record(
         actor=by,
         action="push.approval_added",
         obj=push,
         data={"content_hash": push.content_hash, "comment": comment},
     )
-    have = Approval.objects.filter(push=push, content_hash=push.content_hash).count()
+    have = revision.approvals.count()
     if have < approvals_required(push):
         _notify(
             push,
             roles=(Role.REVIEWER, Role.ADMIN),
             exclude=by,
-            message=f"“{push}” has {have} of {approvals_required(push)} approvals; it needs another reviewer.",
+            message=f"“{push}” has {have} of {approvals_required(push)} approvals; "
+            "it needs another reviewer.",
         )
         return push
     push.status = Push.Status.APPROVED

@@ -15,6 +15,10 @@ if TYPE_CHECKING:
     from pushes.models import App
 
 AUTHORS_REDIRECT = {**AUTHORS, "marketer": 302, "app_admin": 302, "staff": 302}
+# A push is edited and submitted by its author alone (here mia, the marketer): whoever
+# changed it could otherwise approve what they wrote. Admins may still cancel it.
+AUTHOR_ONLY = {**AUTHORS, "app_admin": 403, "staff": 403}
+AUTHOR_ONLY_REDIRECT = {**AUTHOR_ONLY, "marketer": 302}
 
 FORM = {
     "source": "manual",
@@ -41,12 +45,12 @@ PAGES: list[Page] = [
     Page("app-test-accounts", "post", ADMINS_POST, data={"test_accounts": "qa-1"}),
     Page("push-detail", "get", MEMBERS, kwargs=_draft),
     Page("push-status", "get", MEMBERS, kwargs=_draft),
-    Page("push-edit", "get", AUTHORS, kwargs=_draft),
-    Page("push-edit", "post", AUTHORS_REDIRECT, kwargs=_draft, data=FORM),
-    Page("push-preview", "get", AUTHORS, kwargs=_draft),
+    Page("push-edit", "get", AUTHOR_ONLY, kwargs=_draft),
+    Page("push-edit", "post", AUTHOR_ONLY_REDIRECT, kwargs=_draft, data=FORM),
+    Page("push-preview", "get", AUTHOR_ONLY, kwargs=_draft),
     # Without the preview's hash Confirm goes back to the preview.
-    Page("push-confirm", "post", AUTHORS_REDIRECT, kwargs=_draft),
+    Page("push-confirm", "post", AUTHOR_ONLY_REDIRECT, kwargs=_draft),
     # No test accounts: refused with a message, back to the preview.
-    Page("push-test", "post", AUTHORS_REDIRECT, kwargs=_draft),
+    Page("push-test", "post", AUTHOR_ONLY_REDIRECT, kwargs=_draft),
     Page("push-cancel", "post", AUTHORS_REDIRECT, kwargs=_draft),
 ]

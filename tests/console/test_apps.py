@@ -256,3 +256,25 @@ def test_a_secret_never_appears_in_a_data_dump(staff: User) -> None:
     dump = out.getvalue()
     assert '"model": "sandbox.sandboxapp"' in dump and "1500009999" in dump
     assert SECRET not in dump
+
+
+def test_only_staff_move_an_app_to_another_gateway_or_access_id(
+    client: Client, app: App, app_admin: User
+) -> None:
+    client.force_login(app_admin)
+    page = client.get(reverse("console:app-edit", kwargs={"code": app.code})).content.decode()
+    assert "Only a staff administrator can change this." in page
+    client.post(
+        reverse("console:app-edit", kwargs={"code": app.code}),
+        {
+            "name": app.name,
+            "platform": app.platform,
+            "gateway": "guangzhou",
+            "access_id": "1599999999",
+            "default_account_type": "0",
+            "secret_key": "",
+        },
+    )
+    app.refresh_from_db()
+    assert (app.gateway, app.access_id) == ("sandbox", app.access_id)
+    assert app.access_id != "1599999999"

@@ -489,15 +489,19 @@ def test_another_marketer_of_the_app_sees_but_cannot_change_a_push(
     assert client.post(url("push-cancel", push)).status_code == 403
 
 
-def test_an_admin_can_edit_anyones_push(
+def test_an_admin_cannot_edit_someone_elses_push_but_can_cancel_it(
     client: Client, app: App, marketer: User, app_admin: User
 ) -> None:
+    """Whoever changed a push could approve what they wrote: only its author edits it."""
     push = make_push(app=app, author=marketer)
     client.force_login(app_admin)
-    assert client.get(url("push-edit", push)).status_code == 200
-    edit(client, push, title="Edited by the admin")
+    assert client.get(url("push-edit", push)).status_code == 403
+    assert client.post(url("push-confirm", push)).status_code == 403
     push.refresh_from_db()
-    assert push.title == "Edited by the admin"
+    assert push.status == Push.Status.DRAFT
+    client.post(url("push-cancel", push))
+    push.refresh_from_db()
+    assert push.status == Push.Status.CANCELLED
 
 
 # Live check of typed accounts -------------------------------------------------------

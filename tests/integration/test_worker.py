@@ -41,3 +41,16 @@ def test_ci_runs_against_postgresql_and_redis() -> None:
     assert connection.vendor == "postgresql"
     assert settings.CELERY_BROKER_URL.startswith("redis://")
     assert os.environ["REDIS_URL"] == settings.REDIS_URL
+
+
+def test_ping_worker_command_reports_the_round_trip(
+    worker_factory: Callable[..., Worker],
+) -> None:
+    import io
+
+    from django.core.management import call_command
+
+    worker_factory()
+    out = io.StringIO()
+    call_command("ping_worker", "--timeout", "20", stdout=out)
+    assert out.getvalue().startswith("answered by test-")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from typing import TYPE_CHECKING
 
 import pytest
@@ -241,16 +242,15 @@ def test_scheduled_account_push_waits_for_the_sweeper(
     gateway: Gateway, app: App, marketer: User, reviewer: User
 ) -> None:
     gateway.bind("alice")
-    later = timezone.now() + timezone.timedelta(hours=2)
-    push = approved(app, marketer, reviewer, accounts="alice", send_time=later)
+    soon = timezone.now() + timezone.timedelta(seconds=2)
+    push = approved(app, marketer, reviewer, accounts="alice", send_time=soon)
     assert "send_time" not in push.payload  # TPNS takes send_time for package pushes only
     push_deliver(push_id=push.id)
     push.refresh_from_db()
     assert push.status == Push.Status.APPROVED and gateway.pushes() == []
-    Push.objects.filter(pk=push.pk).update(
-        send_time=timezone.now() - timezone.timedelta(seconds=1),
-        queued_at=timezone.now() - timezone.timedelta(hours=3),
-    )
+    assert sweep()["requeued"] == 0  # not due yet
+    time.sleep(max(0.0, (soon - timezone.now()).total_seconds()) + 0.1)
+    Push.objects.filter(pk=push.pk).update(queued_at=timezone.now() - timezone.timedelta(hours=1))
     assert sweep()["requeued"] == 1
     push_deliver(push_id=push.id)  # what the requeued task does
     push.refresh_from_db()
@@ -283,3 +283,18 @@ def test_scheduled_package_push_is_held_by_the_gateway_and_can_be_cancelled(
     assert push.status == Push.Status.CANCELLED
     assert scheduled.status == "cancelled"
     assert push.attempts.filter(kind="cancel", outcome="ok").exists()
+
+
+def test_a_push_changed_after_approval_is_not_sent(
+    gateway: Gateway, app: App, marketer: User, reviewer: User, staff: User
+) -> None:
+    from pushes.services import app_update
+
+    gateway.bind("alice")
+    push = approved(app, marketer, reviewer, accounts="alice")
+    app_update(app=app, by=staff, platform="ios")  # changes what would be sent
+    push_deliver(push_id=push.id)
+    push.refresh_from_db()
+    assert push.status == Push.Status.FAILED
+    assert "changed after it was approved" in push.err_msg
+    assert gateway.pushes() == []

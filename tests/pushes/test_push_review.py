@@ -250,3 +250,81 @@ def test_each_transition_writes_exactly_one_chained_event(
         "push.approved",
     ]
     assert verify_chain() is None
+
+
+def test_only_the_author_edits_or_submits(app: App, marketer: User, app_admin: User) -> None:
+    from django.core.exceptions import PermissionDenied
+
+    push = push_submit(push=make_push(app=app, author=marketer), by=marketer)
+    fields = PushFields(title="Admin's words", content="x", accounts_text="alice")
+    with pytest.raises(PermissionDenied):
+        push_save_draft(app=app, by=app_admin, push=push, fields=fields)
+    push_reject(push=push, by=app_admin, comment="no")
+    with pytest.raises(PermissionDenied):
+        push_submit(push=push, by=app_admin)
+    push.refresh_from_db()
+    assert push.title == "Spring sale" and push.status == Push.Status.REJECTED
+
+
+def test_an_approval_binds_to_the_hash_the_reviewer_saw(
+    app: App, marketer: User, reviewer: User
+) -> None:
+    from pushes.services.pushes import ContentChangedError
+
+    push = push_submit(push=make_push(app=app, author=marketer), by=marketer)
+    seen = push.content_hash
+    edited = push_save_draft(
+        app=app,
+        by=marketer,
+        push=push,
+        fields=PushFields(title="Something else", content="x", accounts_text="alice"),
+    )
+    push_submit(push=edited, by=marketer)
+    with pytest.raises(ContentChangedError):
+        push_approve(push=push, by=reviewer, expected_hash=seen)
+    push.refresh_from_db()
+    assert push.status == Push.Status.PENDING_REVIEW
+
+
+def test_a_resubmission_starts_the_approvals_over(app: App, marketer: User, reviewer: User) -> None:
+    app.two_approvals_above = 1
+    app.save()
+    second = MembershipFactory(app=app, user=UserFactory(username="rita"), role="reviewer").user
+    push = push_submit(push=make_push(app=app, author=marketer), by=marketer)
+    push_approve(push=push, by=reviewer)
+    same = PushFields(title="Spring sale", content="20% off today", accounts_text="alice\nbob\n")
+    push_submit(push=push_save_draft(app=app, by=marketer, push=push, fields=same), by=marketer)
+    push_approve(push=push, by=second)
+    push.refresh_from_db()
+    assert push.status == Push.Status.PENDING_REVIEW  # one approval of this submission
+    push_approve(push=push, by=reviewer)
+    push.refresh_from_db()
+    assert push.status == Push.Status.APPROVED
+
+
+def test_a_push_whose_time_has_passed_cannot_be_approved(
+    app: App, marketer: User, reviewer: User
+) -> None:
+    from django.utils import timezone
+
+    push = push_submit(
+        push=make_push(
+            app=app, author=marketer, send_time=timezone.now() + timezone.timedelta(minutes=5)
+        ),
+        by=marketer,
+    )
+    Push.objects.filter(pk=push.pk).update(send_time=timezone.now() - timezone.timedelta(minutes=1))
+    with pytest.raises(ReviewError, match="scheduled time has passed"):
+        push_approve(push=push, by=reviewer)
+
+
+def test_back_to_draft_drops_the_frozen_snapshot(app: App, marketer: User) -> None:
+    push = push_submit(push=make_push(app=app, author=marketer), by=marketer)
+    edited = push_save_draft(
+        app=app,
+        by=marketer,
+        push=push,
+        fields=PushFields(title="New", content="x", accounts_text="alice"),
+    )
+    assert (edited.payload, edited.content_hash, edited.submitted_at) == ({}, "", None)
+    assert edited.revisions.count() == 1  # the history stays

@@ -189,3 +189,22 @@ def test_push_counts_for_the_console(client: Client, sandbox_app: SandboxApp) ->
 
     assert counts == selectors.PushCounts(status="sent", targeted=2, delivered=1, unbound=1)
     assert selectors.push_counts(push_id="404") is None
+
+
+def test_an_absurd_offset_is_an_invalid_parameter(client: Client, sandbox_app: SandboxApp) -> None:
+    body = records(client, startDate=today(), endDate=today(), offset=10**30, limit=10)
+    assert body["retCode"] == 1008007
+
+
+def test_a_non_ascii_digit_timestamp_is_an_auth_failure(
+    client: Client, sandbox_app: SandboxApp
+) -> None:
+    from tests.sandbox.helpers import ACCESS_ID
+
+    response = client.post(
+        "/sandbox/v3/statistics/get_push_record",
+        data=b'{"pushId":"1"}',
+        content_type="application/json",
+        headers={"AccessId": ACCESS_ID, "TimeStamp": "\u00b2", "Sign": "x"},
+    )
+    assert response.json()["retCode"] == 1008003

@@ -78,6 +78,7 @@ class Command(BaseCommand):
             self.stdout.write(f"  {username:<9} {password:<18} ({role})")
 
     def _seed_sandbox_devices(self, app: App) -> int:
+        from pushes.sandbox import selectors
         from pushes.sandbox import services as sandbox
 
         sandbox_app = sandbox.ensure_app(
@@ -85,7 +86,7 @@ class Command(BaseCommand):
         )
         total = 0
         for account, wanted in DEMO_ACCOUNTS.items():
-            have = sandbox.device_count_for_account(
+            have = selectors.device_count_for_account(
                 app=sandbox_app, account=account, account_type=0
             )
             for n in range(have, wanted):
