@@ -13,7 +13,9 @@ _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
 def _cell(text: str) -> str:
-    return "'" + text if text.startswith(_FORMULA_START) else text
+    # Some spreadsheet imports trim leading spaces first, so look past them too.
+    risky = text.startswith(_FORMULA_START) or text.lstrip(" ").startswith(_FORMULA_START)
+    return "'" + text if risky else text
 
 
 def write_error_report(errors: Iterable[RowError], out: TextIO) -> None:

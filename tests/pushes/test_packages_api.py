@@ -93,6 +93,7 @@ def test_the_error_report_escapes_formulas() -> None:
         RowError(5, "reason", "\tx"),
         RowError(6, "reason", "\rx"),
         RowError(7, "=reason", "plain, with comma"),
+        RowError(8, "reason", "  =1+1"),
         RowError(0, "the file is empty"),
     ]
     out = io.StringIO()
@@ -107,6 +108,7 @@ def test_the_error_report_escapes_formulas() -> None:
         ["5", "reason", "'\tx"],
         ["6", "reason", "'\rx"],
         ["7", "'=reason", "plain, with comma"],
+        ["8", "reason", "'  =1+1"],
         ["0", "the file is empty", ""],
     ]
 
