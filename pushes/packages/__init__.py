@@ -74,12 +74,15 @@ Decisions where the TPNS documentation is silent:
 
 **Duplicates** are rows whose stripped account equals an earlier row's, code point by code point
 (no case folding or Unicode normalisation). Each valid account is hashed to 64 bits with
-Python's SipHash (``hash()`` of its UTF-8 bytes) and the hashes are sorted and compared: about
-8 bytes per row, 40 MB for 5 million accounts, instead of a set of strings. Two *different*
-accounts with the same hash would be counted as one (and :func:`iter_accounts` would skip the
-second); for n accounts the chance is about n²/2⁶⁵: 7·10⁻⁷ for 5 million. The hash key is
-random per process (unless ``PYTHONHASHSEED`` fixes it), so colliding accounts cannot be crafted
-in advance and a rerun draws a new key.
+SipHash-1-3 of its UTF-8 bytes, the keyed hash behind Python's ``hash()`` (for short accounts the
+same function computed a block at a time with numpy, see ``scan.AccountHasher``), and the hashes
+are sorted and compared: about 8 bytes per row, 40 MB for 5 million accounts, instead of a set of
+strings. :func:`validate_package` sorts them on a second thread while the file is still being
+read. Two *different* accounts with the same hash would be counted as one (and
+:func:`iter_accounts` would skip the second); for n accounts the chance is about n²/2⁶⁵: 7·10⁻⁷
+for 5 million. The 128-bit key is random (drawn for every scan when numpy computes the hash, per
+process for ``hash()`` unless ``PYTHONHASHSEED`` fixes it), so colliding accounts cannot be
+crafted in advance and a rerun draws a new key.
 """
 
 from __future__ import annotations

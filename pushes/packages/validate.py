@@ -9,6 +9,7 @@ import tempfile
 import zipfile
 import zlib
 from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import ExitStack, suppress
 from typing import TYPE_CHECKING, BinaryIO
 
@@ -162,13 +163,15 @@ def validate_package(
     errors = ErrorSink(on_error)
     hasher = hashlib.sha256()
     scan = _Scan(fileobj, filename, errors=errors, hasher=hasher, progress=progress)
-    parts: list[NDArray[np.int64]] = []
     problem: str | None = None
-    try:
-        for found in scan.blocks():
-            parts.append(found.hashes)
-    except FileProblem as exc:
-        problem = exc.reason
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="package-sort") as pool:
+        distinct = _DistinctCounter(pool)
+        try:
+            for found in scan.blocks():
+                distinct.add(found.hashes)
+        except FileProblem as exc:
+            problem = exc.reason
+        accounts = distinct.count()
     if not scan.reader.over_limit:
         # A file rejected early still gets its hash and size; should it turn out to be over
         # the limit after all, the first problem stays the reason.
@@ -181,14 +184,12 @@ def validate_package(
         problem = f"{scan.subject} has no accounts (only blank lines)"
     if problem is not None:
         errors.add_problem(RowError(0, problem))
-    valid_rows = sum(part.size for part in parts)
-    accounts = _distinct(parts)
     return ValidationResult(
         valid=problem is None and stats.invalid_rows == 0 and accounts > 0,
         format=scan.format,
         rows=stats.rows,
         accounts=accounts,
-        duplicates=valid_rows - accounts,
+        duplicates=distinct.total - accounts,
         invalid_rows=stats.invalid_rows,
         errors=errors.first,
         sha256="" if scan.reader.over_limit else hasher.hexdigest(),
@@ -198,16 +199,80 @@ def validate_package(
     )
 
 
-def _distinct(parts: list[NDArray[np.int64]]) -> int:
-    """How many different hashes; empties ``parts`` to keep one copy in memory."""
-    if not parts:
-        return 0
-    hashes = np.concatenate(parts)
-    parts.clear()
-    if not hashes.size:
-        return 0
-    hashes.sort()
-    return 1 + int(np.count_nonzero(hashes[1:] != hashes[:-1]))
+# Hashes are uniform over the int64 range, so fixed cut points split them into buckets of about
+# equal size; equal hashes always share a bucket, so the distinct count is the sum over buckets.
+_BUCKETS = 16
+_CUTS = np.array([-(2**63) + i * (2**64 // _BUCKETS) for i in range(1, _BUCKETS)], dtype=np.int64)
+_MERGED = np.empty(0, dtype=np.int64)  # stands in for a bucket already merged away
+
+
+class _DistinctCounter:
+    """Counts the distinct hashes of a scan, sorting them on a worker thread as blocks arrive.
+
+    numpy sorts without holding the GIL, so on a second core the sorting overlaps the scan, and
+    little is left to do once the last block is in. Each block is sorted and cut into
+    ``_BUCKETS`` value ranges. Runs of sorted blocks are merged like a binary counter (a run of
+    n blocks absorbs the next run of at most n blocks), so at most log2(blocks) runs are kept; a
+    merge is a stable sort of two concatenated runs, which numpy's stable sort (a timsort for
+    64-bit integers) does in one linear pass. Merging bucket by bucket keeps the extra memory of
+    a merge to one bucket's worth instead of a copy of every hash.
+    """
+
+    def __init__(self, pool: ThreadPoolExecutor) -> None:
+        self._pool = pool
+        # (blocks, one sorted array per bucket), fewest blocks last; only the worker touches it.
+        self._runs: list[tuple[int, list[NDArray[np.int64]]]] = []
+        self._tasks: list[Future[None]] = []
+        self.total = 0
+
+    def add(self, hashes: NDArray[np.int64]) -> None:
+        """Queue a block's hashes; the array is sorted in place, so the caller lets go of it."""
+        if hashes.size:
+            self.total += hashes.size
+            self._tasks.append(self._pool.submit(self._merge_in, hashes))
+
+    def count(self) -> int:
+        """How many different hashes were added; waits for the worker."""
+        counted = self._pool.submit(self._count)
+        for task in self._tasks:
+            task.result()  # re-raises what failed on the worker
+        return counted.result()
+
+    def _merge_in(self, hashes: NDArray[np.int64]) -> None:
+        hashes.sort()
+        blocks, buckets = 1, np.split(hashes, np.searchsorted(hashes, _CUTS))
+        while self._runs and self._runs[-1][0] <= blocks:
+            older_blocks, older = self._runs.pop()
+            blocks += older_blocks
+            buckets = _merge(older, buckets)
+        self._runs.append((blocks, buckets))
+
+    def _count(self) -> int:
+        if not self._runs:
+            return 0
+        distinct = 0
+        for bucket in range(_BUCKETS):
+            hashes = np.concatenate([buckets[bucket] for _, buckets in self._runs])
+            for _, buckets in self._runs:
+                buckets[bucket] = _MERGED  # let go of the bucket's runs as soon as merged
+            hashes.sort(kind="stable")
+            if hashes.size:
+                distinct += 1 + int(np.count_nonzero(hashes[1:] != hashes[:-1]))
+        self._runs.clear()
+        return distinct
+
+
+def _merge(
+    older: list[NDArray[np.int64]], newer: list[NDArray[np.int64]]
+) -> list[NDArray[np.int64]]:
+    """Merge two runs bucket by bucket, letting go of each input bucket once it is merged."""
+    merged = []
+    for bucket, (first, second) in enumerate(zip(older, newer, strict=True)):
+        both = np.concatenate((first, second))
+        older[bucket] = newer[bucket] = _MERGED
+        both.sort(kind="stable")
+        merged.append(both)
+    return merged
 
 
 def _first_occurrences(parts: list[NDArray[np.int64]]) -> NDArray[np.bool_]:
