@@ -39,6 +39,19 @@ def env_int(name: str, default: int) -> int:
         raise ImproperlyConfigured(f"{name} must be an integer, got {raw!r}") from exc
 
 
+def env_int_list(name: str, default: list[int]) -> list[int]:
+    items = env_list(name, [str(n) for n in default])
+    try:
+        values = [int(item) for item in items]
+    except ValueError as exc:
+        raise ImproperlyConfigured(
+            f"{name} must be comma-separated integers, got {os.getenv(name)!r}"
+        ) from exc
+    if not values or min(values) < 0:
+        raise ImproperlyConfigured(f"{name} must list at least one number of seconds >= 0")
+    return values
+
+
 def env_list(name: str, default: list[str]) -> list[str]:
     raw = os.getenv(name)
     if raw is None or raw.strip() == "":
@@ -109,7 +122,11 @@ TEMPLATES = [
 
 DATABASES = {
     "default": dj_database_url.config(
-        default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}", conn_max_age=env_int("DB_CONN_MAX_AGE", 0)
+        default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}",
+        conn_max_age=env_int("DB_CONN_MAX_AGE", 0),
+        # A persistent connection whose backend was terminated is replaced at the start of
+        # the next request instead of failing it.
+        conn_health_checks=True,
     )
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
@@ -230,6 +247,8 @@ CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 CELERY_TASK_DEFAULT_QUEUE = os.getenv("CELERY_QUEUE", "celery")
 CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
     "sweep": {"task": "pushes.tasks.sweep", "schedule": 60.0},
+    # Scheduled pushes go out within seconds of their time; due in-doubt lookups start.
+    "dispatch": {"task": "pushes.tasks.dispatch", "schedule": 2.0},
     "package-retention": {"task": "pushes.tasks.apply_package_retention", "schedule": 3600.0},
     "sandbox-scheduled": {"task": "pushes.sandbox.tasks.deliver_due_scheduled", "schedule": 15.0},
 }
@@ -239,7 +258,17 @@ PUSH_REQUEUE_AFTER_SECONDS = env_int("PUSH_REQUEUE_AFTER_SECONDS", 120)
 PUSH_STALE_AFTER_SECONDS = env_int("PUSH_STALE_AFTER_SECONDS", PUSH_TASK_TIME_LIMIT + 30)
 PUSH_MAX_RETRIES = env_int("PUSH_MAX_RETRIES", 5)
 PUSH_RETRY_BACKOFF_SECONDS = env_int("PUSH_RETRY_BACKOFF_SECONDS", 10)
-PUSH_RETRY_BACKOFF_MAX_SECONDS = 600
+PUSH_RETRY_BACKOFF_MAX_SECONDS = env_int("PUSH_RETRY_BACKOFF_MAX_SECONDS", 600)
+# In-doubt pushes: when to look them up in the gateway's push records (the last step
+# repeats until the records are a month old), how long after the call a complete scan
+# proves a push absent, and how recent a finished lookup must be for a person to resend.
+PUSH_LOOKUP_BACKOFF_SECONDS = env_int_list(
+    "PUSH_LOOKUP_BACKOFF_SECONDS", [30, 120, 600, 3600, 21600]
+)
+PUSH_LOOKUP_SETTLE_SECONDS = env_int("PUSH_LOOKUP_SETTLE_SECONDS", 600)
+PUSH_LOOKUP_FRESH_SECONDS = env_int("PUSH_LOOKUP_FRESH_SECONDS", 600)
+# TPNS: statistics calls (get_push_record among them) per app and hour.
+TPNS_STATISTICS_CALLS_PER_HOUR = env_int("TPNS_STATISTICS_CALLS_PER_HOUR", 200)
 
 # TPNS. The sandbox gateway lives in this same Django project under /sandbox/;
 # workers reach it over HTTP at this base URL.

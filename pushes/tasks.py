@@ -20,13 +20,10 @@ def answer_ping(self: Task, ping_id: int) -> None:
 
 
 class DeliveryTask(DjangoTask):
-    """Retries transient gateway errors with backoff and jitter; when retries run out the
-    push fails with the last reason."""
+    """Retries transient gateway errors with backoff and jitter (the service picks the
+    delay and records when the retry is due); when retries run out the push fails with the
+    last reason."""
 
-    autoretry_for = (TransientTpnsError,)
-    retry_backoff = settings.PUSH_RETRY_BACKOFF_SECONDS
-    retry_backoff_max = settings.PUSH_RETRY_BACKOFF_MAX_SECONDS
-    retry_jitter = True
     max_retries = settings.PUSH_MAX_RETRIES
     acks_late = True
     soft_time_limit = settings.PUSH_TASK_SOFT_TIME_LIMIT
@@ -49,17 +46,30 @@ class DeliveryTask(DjangoTask):
 @shared_task(bind=True, base=DeliveryTask)
 def deliver_push(self: Task, push_id: int) -> None:
     """Send one push. Safe to rerun: push_deliver claims the row first."""
-    from pushes.services.delivery import push_deliver
+    from pushes.services.delivery import RetryLater, push_deliver
 
-    push_deliver(push_id=push_id)
+    try:
+        push_deliver(push_id=push_id, retries=self.request.retries)
+    except RetryLater as later:
+        if self.request.retries >= self.max_retries:
+            raise  # on_failure fails the push
+        raise self.retry(countdown=later.seconds, exc=later) from later
 
 
 @shared_task(acks_late=True)
 def reconcile_push(push_id: int) -> None:
     """Settle an in-doubt push from the gateway's push records, if it is there."""
-    from pushes.services.delivery import push_reconcile
+    from pushes.services.lookup import push_reconcile
 
     push_reconcile(push_id=push_id)
+
+
+@shared_task
+def dispatch() -> dict[str, int]:
+    """Beat, every few seconds: scheduled pushes that are due, in-doubt lookups that are due."""
+    from pushes.services.delivery import dispatch_due
+
+    return dispatch_due()
 
 
 @shared_task(acks_late=True)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pushes.models.app import App, Gateway, Membership, Platform, Role
 from pushes.models.audit import AuditEvent
 from pushes.models.base import TimestampedModel
-from pushes.models.health import HealthPing
+from pushes.models.health import GatewayCallBudget, HealthPing
 from pushes.models.package import AccountPackage
 from pushes.models.push import Approval, DeliveryAttempt, Notification, Push, PushRevision
 
@@ -19,6 +19,7 @@ __all__ = [
     "App",
     "AuditEvent",
     "Gateway",
+    "GatewayCallBudget",
     "HealthPing",
     "Membership",
     "Platform",

@@ -13,3 +13,23 @@ class HealthPing(TimestampedModel):
 
     def __str__(self) -> str:
         return f"ping {self.pk}"
+
+
+class GatewayCallBudget(models.Model):
+    """Calls made to a rate-limited gateway API, per app and hour, shared by every worker.
+
+    TPNS allows 200 statistics calls (get_push_record among them) per app and hour.
+    """
+
+    app = models.ForeignKey("pushes.App", on_delete=models.CASCADE, related_name="+")
+    kind = models.CharField(max_length=16)
+    hour = models.DateTimeField()
+    calls = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["app", "kind", "hour"], name="budget_one_row_per_hour")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} calls of app {self.app_id} at {self.hour:%Y-%m-%d %H}:00"

@@ -13,7 +13,17 @@ from pushes.models.base import TimestampedModel
 from pushes.models.package import AccountPackage
 
 
+class LookupState(models.TextChoices):
+    PENDING = "pending", "Looking it up"
+    FOUND = "found", "Found in the gateway's records"
+    ABSENT = "absent", "Not in the gateway's records"
+    AMBIGUOUS = "ambiguous", "Needs a person"
+    UNAVAILABLE = "unavailable", "Records no longer available"
+
+
 class Push(TimestampedModel):
+    LookupState = LookupState
+
     class Status(models.TextChoices):
         DRAFT = "draft", "Draft"
         PENDING_REVIEW = "pending_review", "Pending review"
@@ -104,6 +114,17 @@ class Push(TimestampedModel):
     claimed_at = models.DateTimeField(null=True, blank=True)
     sent_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
+    # The unique marker carried as `group_id` in the push call and returned in the gateway's
+    # push records: what proves a record is this push's (set before the call is made).
+    marker = models.CharField(max_length=64, blank=True)
+
+    # Looking an in-doubt push up in the gateway's push records.
+    lookup_state = models.CharField(max_length=12, choices=LookupState, blank=True)
+    lookup_due_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    lookup_tries = models.PositiveSmallIntegerField(default=0)
+    lookup_note = models.TextField(blank=True)  # the evidence, in words
+    lookup_finished_at = models.DateTimeField(null=True, blank=True)
+
     targeted = models.PositiveIntegerField(null=True, blank=True)  # from the sandbox
     delivered = models.PositiveIntegerField(null=True, blank=True)
     unbound = models.PositiveIntegerField(null=True, blank=True)
@@ -121,6 +142,12 @@ class Push(TimestampedModel):
                 | models.Q(package__isnull=False)
                 | models.Q(status="draft"),
                 name="push_package_source_has_package",
+            ),
+            # A gateway push_id settles one push only: never another push's record.
+            models.UniqueConstraint(
+                fields=["app", "push_id"],
+                condition=~models.Q(push_id=""),
+                name="push_id_unique_per_app",
             ),
         ]
 

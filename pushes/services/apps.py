@@ -9,6 +9,7 @@ from django.db import transaction
 
 from pushes.audit import audit_record
 from pushes.models import App, Gateway, HealthPing, Membership, Role
+from pushes.services.queue import enqueue_on_commit
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AbstractBaseUser, User
@@ -107,7 +108,7 @@ def app_set_paused(*, app: App, by: User, paused: bool) -> App:
         for push_id in app.pushes.filter(status__in=["approved", "uploaded"]).values_list(
             "id", flat=True
         ):
-            deliver_push.delay_on_commit(push_id)
+            enqueue_on_commit(deliver_push, push_id)
     return app
 
 

@@ -15,6 +15,7 @@ from pushes import snapshot
 from pushes.audit import audit_record
 from pushes.models import AccountPackage, Approval, Push, PushRevision, Role
 from pushes.notify import notify
+from pushes.services.queue import enqueue_on_commit
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import User
@@ -336,8 +337,14 @@ def push_approve(
     _notify_author(push, f"“{push}” was approved by {by.get_username()} and is being sent.")
     from pushes.tasks import deliver_push
 
-    deliver_push.delay_on_commit(push.id)
+    enqueue_on_commit(deliver_push, push.id, on_failure=lambda: _not_queued(push))
     return push
+
+
+def _not_queued(push: Push) -> None:
+    """The broker was down at approval: the sweeper queues it once the broker is back."""
+    Push.objects.filter(id=push.id, status=Push.Status.APPROVED).update(queued_at=None)
+    push.queued_at = None
 
 
 @transaction.atomic

@@ -17,6 +17,7 @@ from pushes import snapshot
 from pushes.audit import audit_record
 from pushes.models import App, Push
 from pushes.services.pushes import PushValidationError, parse_typed_accounts
+from pushes.services.queue import enqueue_on_commit
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import User
@@ -97,7 +98,7 @@ def push_send_test(*, push: Push, by: User) -> Push:
     )
     from pushes.tasks import deliver_push
 
-    deliver_push.delay_on_commit(test.id)
+    enqueue_on_commit(deliver_push, test.id)
     return test
 
 

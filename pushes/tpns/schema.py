@@ -141,6 +141,7 @@ class PushRequest:
     push_speed: int | None = None
     multi_pkg: bool | None = None
     plan_id: str | None = None
+    group_id: str | None = None  # deprecated by TPNS for plans, but echoed as `groupId`
     collapse_id: int | None = None
     loop_param: dict[str, Any] | None = None
     channel_rules: list[dict[str, Any]] | None = None
@@ -163,6 +164,7 @@ class PushRequest:
             "push_speed": self.push_speed,
             "multi_pkg": self.multi_pkg,
             "plan_id": self.plan_id,
+            "group_id": self.group_id,
             "collapse_id": self.collapse_id,
             "loop_param": self.loop_param,
             "channel_rules": self.channel_rules,
@@ -284,6 +286,7 @@ def parse_push_request(
         push_speed=_lenient_int(data.get("push_speed")),
         multi_pkg=data.get("multi_pkg"),
         plan_id=data.get("plan_id"),
+        group_id=data.get("group_id"),
         collapse_id=_lenient_int(data.get("collapse_id")),
         loop_param=data.get("loop_param"),
         channel_rules=data.get("channel_rules"),
@@ -508,6 +511,8 @@ def _check_misc(request: PushRequest) -> list[FieldError]:
         errors.append(FieldError("multi_pkg", "must be true or false"))
     if request.plan_id is not None and not isinstance(request.plan_id, str):
         errors.append(FieldError("plan_id", "must be a string"))
+    if request.group_id is not None and not isinstance(request.group_id, str):
+        errors.append(FieldError("group_id", "must be a string"))
     if request.channel_rules is not None:
         if not isinstance(request.channel_rules, list):
             errors.append(FieldError("channel_rules", "must be a list"))

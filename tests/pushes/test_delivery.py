@@ -166,23 +166,26 @@ def test_unknown_outcome_is_in_doubt_then_reconciled_from_push_records(
     assert push.status == Push.Status.IN_DOUBT
     push_deliver(push_id=push.id)  # never resent automatically
     assert len(gateway.pushes()) == 1
-    assert push_reconcile(push_id=push.id) is True
+    assert push_reconcile(push_id=push.id) == Push.LookupState.FOUND
     push.refresh_from_db()
     assert push.status == Push.Status.SENT
     assert push.push_id == gateway.pushes()[0].push_id
+    assert push.marker in push.err_msg  # settled by its own marker, said in words
 
 
 def test_in_doubt_push_not_in_the_records_stays_for_a_person(
     gateway: Gateway, settings: Settings, app: App, marketer: User, reviewer: User, app_admin: User
 ) -> None:
     settings.TPNS_READ_TIMEOUT = 0.5
+    settings.PUSH_LOOKUP_SETTLE_SECONDS = 0
     gateway.bind("alice")
     push = approved(app, marketer, reviewer, accounts="alice")
     gateway.fault("push", "sleep", seconds=2)  # before apply: nothing recorded
     push_deliver(push_id=push.id)
     push.refresh_from_db()
     assert push.status == Push.Status.IN_DOUBT
-    assert push_reconcile(push_id=push.id) is False
+    assert push_reconcile(push_id=push.id) == Push.LookupState.ABSENT
+    push.refresh_from_db()
     delivery.push_resend(push=push, by=app_admin)
     push_deliver(push_id=push.id)
     push.refresh_from_db()
