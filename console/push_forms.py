@@ -16,7 +16,7 @@ from django.utils.timezone import localtime
 from pushes.account_types import ACCOUNT_TYPES, account_type_label
 from pushes.models import AccountPackage, App, Push
 from pushes.selectors_pushes import package_for_app
-from pushes.services.pushes import PushFields
+from pushes.services.pushes import IOS_OPEN_ACTION, PushFields
 from pushes.services.test_push import MAX_TEST_ACCOUNTS
 from pushes.tpns.schema import CONTENT_LIMITS, MAX_EXPIRE_TIME, TITLE_LIMITS
 
@@ -170,6 +170,9 @@ class PushForm(forms.Form):
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
         action, target = data.get("open_action"), (data.get("open_target") or "").strip()
+        if action != Push.OpenAction.APP and self.app.platform == "ios":
+            # What is previewed is what is sent: never drop the open location silently.
+            self.add_error("open_action", IOS_OPEN_ACTION)
         if action == Push.OpenAction.APP:
             data["open_target"] = ""
         elif action == Push.OpenAction.URL:

@@ -306,7 +306,7 @@ def _status_context(request: HttpRequest, push: Push) -> dict[str, Any]:
         "can_cancel": (can_write or role in ADMINS) and cancellable,
         "returns_to_draft": push.status != Push.Status.DRAFT,
         "review_url": review_url,
-        "live": push.is_in_flight,
+        "live": push.is_in_flight or push.lookup_state == Push.LookupState.PENDING,
     }
 
 

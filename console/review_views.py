@@ -72,7 +72,13 @@ def review_approve(request: HttpRequest, code: UUID) -> HttpResponse:
     except (ReviewError, ContentChangedError) as exc:
         messages.error(request, str(exc))
         return redirect("console:review-detail", code=push.code)
-    if push.status == Push.Status.APPROVED:
+    if push.status == Push.Status.APPROVED and push.queued_at is None:
+        messages.warning(
+            request,
+            f"Approved. The task queue cannot be reached right now; “{push}” is sent as soon "
+            "as it is back.",
+        )
+    elif push.status == Push.Status.APPROVED:
         messages.success(request, f"Approved. “{push}” is being sent.")
     else:
         messages.success(request, "Your approval is recorded; this push needs another reviewer.")

@@ -360,11 +360,10 @@ def push_mark_sent(*, push: Push, by: User, push_id: str = "") -> Push:
     return push
 
 
-@transaction.atomic
 def push_resend(*, push: Push, by: User) -> Push:
     """A person decided it did not go out: send it again, on the record — but only once a
     fresh lookup has finished without finding it."""
-    push = Push.objects.select_for_update(of=("self",)).get(pk=push.pk)
+    push.refresh_from_db()
     if push.status != Status.IN_DOUBT:
         raise InDoubtError("Only a push in doubt can be resent.")
     if push.lookup_state == State.PENDING:
@@ -375,22 +374,24 @@ def push_resend(*, push: Push, by: User) -> Push:
     fresh = timedelta(seconds=settings.PUSH_LOOKUP_FRESH_SECONDS)
     finished = push.lookup_finished_at
     if finished is None or timezone.now() - finished > fresh:
-        schedule(push, reason="resend requested", tries=push.lookup_tries)
+        with transaction.atomic():
+            schedule(push, reason="resend requested", tries=push.lookup_tries)
         raise InDoubtError(
             "Pushdeck is looking this push up in the gateway's records first, so it is not "
             "sent twice; resend it once the lookup has finished."
         )
-    if not move(
-        push,
-        Status.IN_DOUBT,
-        Status.APPROVED,
-        actor=by,
-        queued_at=timezone.now(),
-        lookup_state="",
-        lookup_due_at=None,
-    ):
-        raise InDoubtError("Only a push in doubt can be resent.")
-    from pushes.tasks import deliver_push
+    with transaction.atomic():
+        if not move(
+            push,
+            Status.IN_DOUBT,
+            Status.APPROVED,
+            actor=by,
+            queued_at=timezone.now(),
+            lookup_state="",
+            lookup_due_at=None,
+        ):
+            raise InDoubtError("Only a push in doubt can be resent.")
+        from pushes.tasks import deliver_push
 
-    enqueue_on_commit(deliver_push, push.id)
+        enqueue_on_commit(deliver_push, push.id)
     return push

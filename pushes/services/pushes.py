@@ -159,6 +159,12 @@ def _require_author(push: Push, by: User) -> None:
         raise PermissionDenied("Only the author of a push can change or submit it.")
 
 
+IOS_OPEN_ACTION = (
+    "Opening a URL or an intent works on Android only: TPNS has no open action for iOS. "
+    "Choose “Open the app”, and pass the link in the custom key/values for the iOS app to open."
+)
+
+
 def validate_for_submit(push: Push, *, now: datetime | None = None) -> dict[str, list[str]]:
     """Every reason this push cannot be submitted, keyed by form field."""
     errors: dict[str, list[str]] = {}
@@ -186,6 +192,8 @@ def validate_for_submit(push: Push, *, now: datetime | None = None) -> dict[str,
         )
     elif push.package.file_deleted_at is not None:
         add("package", "The package file was deleted by the retention policy; upload it again.")
+    if push.app.platform == "ios" and push.open_action != Push.OpenAction.APP:
+        add("open_action", IOS_OPEN_ACTION)
     if push.send_time is not None and push.send_time <= (now or timezone.now()):
         add("send_time", "The scheduled time is in the past; clear it to send on approval.")
     if not errors:

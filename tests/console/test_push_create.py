@@ -11,8 +11,8 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from pushes.models import AuditEvent, Push, PushRevision, Role
-from pushes.services.pushes import push_submit
+from pushes.models import App, AuditEvent, Push, PushRevision, Role
+from pushes.services.pushes import IOS_OPEN_ACTION, push_submit
 from tests.factories import MembershipFactory, PackageFactory, UserFactory, make_push
 
 if TYPE_CHECKING:
@@ -566,3 +566,30 @@ def test_create_push_from_a_package_page_starts_with_it_chosen(
     plain = client.get(url, {"package": "not-a-uuid"})
     assert plain.status_code == 200
     assert 'id="package-section" data-source="package" hidden>' in plain.content.decode()
+
+
+@pytest.mark.parametrize(
+    ("action", "target"), [("url", "https://example.com/sale"), ("intent", "xgscheme://a/b")]
+)
+def test_an_ios_app_refuses_an_open_location_it_would_not_send(
+    client: Client, app: App, marketer: User, action: str, target: str
+) -> None:
+    App.objects.filter(id=app.id).update(platform="ios")
+    app.refresh_from_db()
+    client.force_login(marketer)
+    response = create(client, app, open_action=action, open_target=target)
+    assert response.status_code == 400
+    assert response.context["form"].errors["open_action"] == [IOS_OPEN_ACTION]
+    assert not Push.objects.exists()
+
+
+def test_an_ios_push_with_an_open_location_cannot_be_submitted(app: App, marketer: User) -> None:
+    from pushes.services.pushes import PushValidationError, push_submit
+
+    App.objects.filter(id=app.id).update(platform="ios")
+    push = make_push(app=App.objects.get(id=app.id), author=marketer)
+    Push.objects.filter(id=push.id).update(open_action="url", open_target="https://e.com/x")
+    push.refresh_from_db()
+    with pytest.raises(PushValidationError) as refused:
+        push_submit(push=push, by=marketer)
+    assert IOS_OPEN_ACTION in str(refused.value)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from datetime import timedelta
 from typing import TYPE_CHECKING
 
 import pytest
@@ -301,3 +302,90 @@ def test_a_push_changed_after_approval_is_not_sent(
     assert push.status == Push.Status.FAILED
     assert "changed after it was approved" in push.err_msg
     assert gateway.pushes() == []
+
+
+def test_a_transient_error_records_when_its_retry_is_due(
+    gateway: Gateway,
+    settings: Settings,
+    app: App,
+    marketer: User,
+    reviewer: User,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    settings.PUSH_REQUEUE_AFTER_SECONDS = 30
+    monkeypatch.setattr(delivery, "retry_delay", lambda retries: 7.0 * (retries + 1))
+    gateway.bind("alice")
+    push = approved(app, marketer, reviewer, accounts="alice")
+    gateway.fault("push", "http_500", count=3)
+    before = timezone.now()
+    with pytest.raises(delivery.RetryLater) as raised:
+        push_deliver(push_id=push.id, retries=2)
+    push.refresh_from_db()
+    # The task retries after exactly the delay the push row says.
+    assert raised.value.seconds == 21.0
+    assert push.queued_at is not None
+    assert (
+        before + timedelta(seconds=21) <= push.queued_at <= timezone.now() + timedelta(seconds=21)
+    )
+    # Its retry message is lost: the sweeper queues it once the retry is overdue, not later.
+    Push.objects.filter(id=push.id).update(queued_at=timezone.now() - timedelta(seconds=31))
+    assert sweep()["requeued"] == 1
+
+
+def test_retry_delays_back_off_with_jitter_up_to_the_maximum(settings: Settings) -> None:
+    settings.PUSH_RETRY_BACKOFF_SECONDS = 10
+    settings.PUSH_RETRY_BACKOFF_MAX_SECONDS = 600
+    for retries, ceiling in ((0, 10), (1, 20), (2, 40), (10, 600)):
+        delays = [delivery.retry_delay(retries) for _ in range(50)]
+        assert all(0 <= d <= ceiling for d in delays)
+        assert max(delays) > ceiling / 4  # jittered across the range, not pinned at 0
+
+
+def test_a_claim_reads_the_pause_from_the_database_not_the_loaded_push(
+    gateway: Gateway, app: App, marketer: User, reviewer: User, app_admin: User
+) -> None:
+    from pushes.services import app_set_paused
+    from pushes.services.steps import claim
+
+    push = approved(app, marketer, reviewer, accounts="alice")
+    loaded = Push.objects.select_related("app").get(id=push.id)
+    app_set_paused(app=app, by=app_admin, paused=True)
+    assert loaded.app.is_paused is False  # stale in memory
+    assert claim(loaded, {Push.Status.APPROVED}, Push.Status.SENDING) is False
+    assert Push.objects.get(id=push.id).status == Push.Status.APPROVED
+
+
+def test_a_push_being_sent_cannot_be_cancelled(
+    app: App, marketer: User, reviewer: User, app_admin: User
+) -> None:
+    from pushes.services.pushes import PushStateError, push_cancel
+
+    push = approved(app, marketer, reviewer, accounts="alice")
+    Push.objects.filter(id=push.id).update(status=Push.Status.SENDING)
+    push.refresh_from_db()
+    with pytest.raises(PushStateError, match="cannot be cancelled"):
+        push_cancel(push=push, by=app_admin)
+    assert Push.objects.get(id=push.id).status == Push.Status.SENDING
+
+
+def test_a_due_scheduled_push_queued_at_approval_is_dispatched_at_its_time(
+    gateway: Gateway, app: App, marketer: User, reviewer: User
+) -> None:
+    gateway.bind("alice")
+    soon = timezone.now() + timedelta(seconds=1)
+    push = approved(app, marketer, reviewer, accounts="alice", send_time=soon)
+    push_deliver(push_id=push.id)  # the task queued at approval: too early, a no-op
+    assert delivery.dispatch_due()["scheduled"] == 0
+    time.sleep(max(0.0, (soon - timezone.now()).total_seconds()) + 0.05)
+    # Queued seconds ago at approval, yet dispatched as soon as it is due.
+    assert delivery.dispatch_due()["scheduled"] == 1
+    assert delivery.dispatch_due()["scheduled"] == 0  # once
+    push_deliver(push_id=push.id)
+    push.refresh_from_db()
+    assert push.status == Push.Status.SENT
+
+
+def test_beat_dispatches_due_work_every_few_seconds(settings: Settings) -> None:
+    schedule = settings.CELERY_BEAT_SCHEDULE["dispatch"]
+    assert schedule["task"] == "pushes.tasks.dispatch"
+    assert float(schedule["schedule"]) <= 2.0
