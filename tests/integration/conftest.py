@@ -85,6 +85,21 @@ class Worker:
             time.sleep(0.1)
         raise RuntimeError(f"worker not ready: {self.log.read_text()[-2000:]}")
 
+    def finished(self, task: str) -> int:
+        """How many runs of `task` this worker has finished (succeeded, raised or retried),
+        read from its own log: the proof that queued duplicates were consumed."""
+        text = self.log.read_text(errors="replace")
+        prefix = f"Task pushes.tasks.{task}["
+        return sum(
+            1
+            for line in text.splitlines()
+            if prefix in line
+            and (" succeeded in " in line or " raised " in line or " retry:" in line)
+        )
+
+    def wait_finished(self, task: str, count: int, timeout: float = 30) -> None:
+        wait_for(lambda: self.finished(task) >= count, timeout=timeout)
+
     def kill(self, sig: int = signal.SIGKILL) -> None:
         if self.process and self.process.poll() is None:
             os.killpg(self.process.pid, sig)
