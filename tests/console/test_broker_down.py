@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 
 import pytest
 from django.urls import reverse
+from kombu import pools
 
 from pushes.models import Push
 from pushes.services.delivery import sweep
@@ -36,8 +37,9 @@ def broker(url: str) -> Iterator[None]:
     from console.celery import app as celery_app
 
     def reset() -> None:
-        if celery_app._pool is not None:
-            celery_app._pool.force_close_all()
+        # kombu keeps pools in a global registry keyed by connection: clear it too, or a
+        # closed pool would be handed out again for the same URL.
+        pools.reset()
         celery_app._pool = None
         celery_app.amqp._producer_pool = None
 

@@ -33,7 +33,10 @@ def test_send_test_creates_a_test_row_queued_on_commit(
     app.save()
     push = make_push(app=app, author=marketer, custom_content={"k": "v"}, account_type=1005)
     queued: list[int] = []
-    monkeypatch.setattr("pushes.tasks.deliver_push.delay", lambda push_id: queued.append(push_id))
+    monkeypatch.setattr(
+        "pushes.tasks.deliver_push.apply_async",
+        lambda args, **options: queued.append(*args),
+    )
     client.force_login(marketer)
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
         response = client.post(reverse("console:push-test", kwargs={"code": push.code}))
