@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import hashlib
+
 import factory
 from django.contrib.auth import get_user_model
 
@@ -35,6 +37,9 @@ class MembershipFactory(factory.django.DjangoModelFactory):
     role = Role.MARKETER
 
 
+PACKAGE_BYTES = b"alice\nbob\ncarol\n"
+
+
 class PackageFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = AccountPackage
@@ -46,8 +51,9 @@ class PackageFactory(factory.django.DjangoModelFactory):
     rows = 3
     size = 20
     format = "txt"
-    sha256 = factory.Sequence(lambda n: f"{n:064x}")
-    file = factory.django.FileField(filename="accounts.txt", data=b"alice\nbob\ncarol\n")
+    # The real digest of the stored bytes: delivery streams exactly the approved bytes.
+    sha256 = hashlib.sha256(PACKAGE_BYTES).hexdigest()
+    file = factory.django.FileField(filename="accounts.txt", data=PACKAGE_BYTES)
 
 
 def make_push(

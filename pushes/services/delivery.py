@@ -40,6 +40,7 @@ from pushes.services.steps import (
 )
 from pushes.tpns import client
 from pushes.tpns.errors import (
+    PackageBytesChanged,
     PermanentTpnsError,
     TpnsError,
     TransientTpnsError,
@@ -160,9 +161,28 @@ def push_deliver(*, push_id: int, retries: int = 0) -> None:
 def _upload(push: Push, retries: int) -> None:
     row = attempt(push, DeliveryAttempt.Kind.UPLOAD)
     package = push.package or _generated_package(push)
+    # The approval covers the package's SHA-256 (or the typed accounts a generated package
+    # is made of): exactly those bytes are streamed, whatever storage now holds.
+    approved_sha256 = (
+        package.sha256 if push.package is not None else _accounts_sha256(push.accounts)
+    )
     try:
         with package.file.open("rb") as fileobj:
-            result = client.upload_package(credentials(push), fileobj, package.original_name)
+            result = client.upload_package(
+                credentials(push), fileobj, package.original_name, sha256=approved_sha256
+            )
+    except PackageBytesChanged as exc:
+        reason = (
+            "The stored account package is not the one that was approved ("
+            + str(exc).split(": ", 1)[-1]
+            + "). Nothing was sent; upload the package again and submit the push for review."
+        )
+        finish(row, DeliveryAttempt.Outcome.PERMANENT, err_msg=reason)
+        move(push, Status.UPLOADING, Status.FAILED, err_msg=reason, finished_at=timezone.now())
+        audit_record(
+            actor=None, action="package.bytes_changed", obj=package, data={"push": str(push.code)}
+        )
+        return
     except (TransientTpnsError, UnknownOutcomeTpnsError) as exc:
         # Uploads are free to repeat: put the push back and let the task retry.
         finish(row, DeliveryAttempt.Outcome.TRANSIENT, exc=exc)
@@ -192,11 +212,19 @@ def _upload(push: Push, retries: int) -> None:
     move(push, Status.UPLOADING, Status.UPLOADED, upload_id=result.upload_id)
 
 
+def _accounts_bytes(accounts: list[str]) -> bytes:
+    return ("\n".join(accounts) + "\n").encode("utf-8")
+
+
+def _accounts_sha256(accounts: list[str]) -> str:
+    return hashlib.sha256(_accounts_bytes(accounts)).hexdigest()
+
+
 def _generated_package(push: Push) -> AccountPackage:
     """More than 1000 typed accounts go out as an account package built from the list."""
     if push.generated_package is not None:
         return push.generated_package
-    data = ("\n".join(push.accounts) + "\n").encode("utf-8")
+    data = _accounts_bytes(push.accounts)
     package = AccountPackage(
         app=push.app,
         uploaded_by=push.created_by,

@@ -6,6 +6,7 @@ of the `TpnsError` classes, chosen by whether the request can have taken effect.
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import mimetypes
 import os
@@ -184,13 +185,23 @@ def push(creds: Credentials, request: PushRequest) -> PushResult:
 
 
 def upload_package(
-    creds: Credentials, fileobj: IO[bytes], filename: str, *, content_type: str | None = None
+    creds: Credentials,
+    fileobj: IO[bytes],
+    filename: str,
+    *,
+    content_type: str | None = None,
+    sha256: str | None = None,
 ) -> UploadResult:
     """Upload an account package (v3/push/package/upload), streamed from a seekable file.
 
-    The whole file is sent from its start, whatever the current position.
+    The whole file is sent from its start, whatever the current position. With `sha256`,
+    the bytes are hashed as they are streamed and the upload is cut off before its last
+    bytes (so the gateway never completes it) when they are not the expected ones:
+    `PackageBytesChanged`.
     """
-    body = _MultipartFile(fileobj, field="file", filename=filename, content_type=content_type)
+    body = _MultipartFile(
+        fileobj, field="file", filename=filename, content_type=content_type, sha256=sha256
+    )
     auth = _BasicAuth(creds)
     response = _send(
         creds,
@@ -471,6 +482,10 @@ def _send(
             # A redirect would re-send (or drop) the body somewhere unplanned.
             allow_redirects=False,
         )
+    except _WrongBytes as exc:
+        raise errors.PackageBytesChanged(
+            f"{path}: {exc}", endpoint=path, kind=errors.LOCAL_ERROR
+        ) from exc
     except _FileChanged as exc:
         raise TransientTpnsError(f"{path}: {exc}", endpoint=path, kind=errors.LOCAL_ERROR) from exc
     except (requests.RequestException, urllib3.exceptions.HTTPError) as exc:
@@ -579,6 +594,10 @@ class _FileChanged(ValueError):
     """The upload file got shorter while being sent. Not an OSError: urllib3 would wrap it."""
 
 
+class _WrongBytes(_FileChanged):
+    """The streamed bytes are not the expected ones (their SHA-256 differs)."""
+
+
 class _MultipartFile:
     """A multipart/form-data body with one file part, read from the file as it is sent.
 
@@ -587,11 +606,18 @@ class _MultipartFile:
     """
 
     def __init__(
-        self, fileobj: IO[bytes], *, field: str, filename: str, content_type: str | None
+        self,
+        fileobj: IO[bytes],
+        *,
+        field: str,
+        filename: str,
+        content_type: str | None,
+        sha256: str | None = None,
     ) -> None:
         if not filename:
             raise ValueError("an upload needs a file name")
         self._file = fileobj
+        self._sha256 = sha256
         self._size = fileobj.seek(0, os.SEEK_END)
         fileobj.seek(0)
         self.boundary = f"pushdeck-{secrets.token_hex(16)}"
@@ -612,6 +638,7 @@ class _MultipartFile:
 
     def __iter__(self) -> Iterator[bytes]:
         self._file.seek(0)
+        digest = hashlib.sha256()
         yield self._head
         remaining = self._size
         while remaining:
@@ -619,6 +646,12 @@ class _MultipartFile:
             if not chunk:
                 raise _FileChanged("the file got shorter while it was being uploaded")
             remaining -= len(chunk)
+            digest.update(chunk)
+            if not remaining and self._sha256 and digest.hexdigest() != self._sha256:
+                # Before the last chunk and the closing boundary: the upload never completes.
+                raise _WrongBytes(
+                    f"the file's SHA-256 is {digest.hexdigest()}, not the expected {self._sha256}"
+                )
             yield chunk
         yield self._tail
 

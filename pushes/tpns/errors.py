@@ -89,6 +89,11 @@ class PermanentTpnsError(TpnsError):
     """The gateway refused the request; sending it again unchanged will fail again."""
 
 
+class PackageBytesChanged(PermanentTpnsError):
+    """The package bytes read from storage are not the approved ones; the upload was cut
+    off before it completed, so the gateway has nothing of it."""
+
+
 class UnknownOutcomeTpnsError(TpnsError):
     """The request may or may not have taken effect; never resend it automatically."""
 

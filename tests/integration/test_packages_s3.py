@@ -25,6 +25,7 @@ if TYPE_CHECKING:
     from pytest_django.fixtures import SettingsWrapper
 
     from pushes.models import App
+    from tests.conftest import Gateway
     from tests.integration.conftest import Worker
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
@@ -104,3 +105,34 @@ def test_packages_go_through_s3_and_a_real_worker(
     assert on_s3.keys() == []
     bad.refresh_from_db()
     assert bad.file_deleted_at is not None and bad.invalid_rows == 2
+
+
+def test_a_package_overwritten_in_the_bucket_after_approval_is_not_sent(
+    on_s3: S3, gateway: Gateway, client: Client, app: App, marketer: User, reviewer: User
+) -> None:
+    from django.core.files.base import ContentFile
+
+    from pushes.models import Push
+    from pushes.services.delivery import push_deliver
+    from pushes.services.pushes import push_approve, push_submit
+    from tests.factories import make_push
+
+    gateway.bind("alice", "bob", "mallory")
+    client.force_login(marketer)
+    package = upload(client, app, "vip.txt", b"alice\nbob\n")
+    services.package_validate(package_id=package.id)
+    package.refresh_from_db()
+    assert package.status == AccountPackage.Status.VALID
+    push = push_submit(
+        push=make_push(app=app, author=marketer, source="package", package=package), by=marketer
+    )
+    push = push_approve(push=push, by=reviewer)
+    # Someone with write access to the bucket replaces the object after approval.
+    storage = package.file.storage
+    storage.delete(package.file.name)
+    storage.save(package.file.name, ContentFile(b"mallory\nbob\n"))
+    push_deliver(push_id=push.id)
+    push.refresh_from_db()
+    assert push.status == Push.Status.FAILED
+    assert "not the one that was approved" in push.err_msg
+    assert gateway.pushes() == []

@@ -97,7 +97,7 @@ def test_content_hash_changes_when_anything_sent_changes(
 
 def test_package_hash_is_part_of_the_content(app: App, marketer: User) -> None:
     first = PackageFactory(app=app)
-    second = PackageFactory(app=app)
+    second = PackageFactory(app=app, sha256="f" * 64)  # other bytes, same name and counts
     a = push_submit(
         push=make_push(app=app, author=marketer, source="package", package=first), by=marketer
     )
