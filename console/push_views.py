@@ -7,7 +7,6 @@ from typing import TYPE_CHECKING, Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import JsonResponse
 from django.shortcuts import redirect, render
@@ -27,7 +26,7 @@ from console.access import (
     is_author,
     signed_in,
 )
-from console.push_forms import PushFilterForm, PushForm, TestAccountsForm
+from console.push_forms import PushFilterForm, PushForm
 from pushes import selectors, selectors_pushes, snapshot
 from pushes.account_types import account_type_label
 from pushes.models import App, Push
@@ -43,7 +42,6 @@ from pushes.services.pushes import (
 from pushes.services.test_push import (
     MAX_TEST_ACCOUNTS,
     TestPushError,
-    app_set_test_accounts,
     push_send_test,
 )
 from pushes.tpns.schema import MAX_MESSAGE_BYTES, TITLE_LIMITS, channel_warnings
@@ -194,6 +192,8 @@ def _preview_context(request: HttpRequest, push: Push) -> dict[str, Any]:
         "is_package_target": push.target == "package_account_push",
         "can_confirm": not errors and push.status in {Push.Status.DRAFT, Push.Status.REJECTED},
         "test_accounts": push.app.test_accounts,
+        "test_accounts_approved_by": push.app.test_accounts_approved_by,
+        "test_accounts_approved_at": push.app.test_accounts_approved_at,
         "max_test_accounts": MAX_TEST_ACCOUNTS,
         "recent_tests": selectors_pushes.recent_test_pushes(app=push.app),
         "is_admin": role in ADMINS,
@@ -361,31 +361,6 @@ def push_list(request: HttpRequest) -> HttpResponse:
     return render(request, "console/push_list.html", context)
 
 
-# Test accounts (admins) --------------------------------------------------------------
-
-
-@login_required
-def app_test_accounts(request: HttpRequest, code: UUID) -> HttpResponse:
-    app, _ = get_app_for_user(request, code, roles=ADMINS)
-    form = TestAccountsForm(
-        request.POST or None, initial={"test_accounts": "\n".join(app.test_accounts)}
-    )
-    if request.method == "POST" and form.is_valid():
-        try:
-            app = app_set_test_accounts(
-                app=app, by=signed_in(request), text=form.cleaned_data["test_accounts"]
-            )
-        except ValidationError as exc:
-            form.add_error("test_accounts", exc.message_dict["test_accounts"])
-        else:
-            n = len(app.test_accounts)
-            messages.success(request, f"Test accounts saved: {n} account{'s' if n != 1 else ''}.")
-            return redirect("console:app-test-accounts", code=app.code)
-    status = 400 if form.errors else 200
-    context = {"app": app, "form": form, "max_test_accounts": MAX_TEST_ACCOUNTS}
-    return render(request, "console/push_test_accounts.html", context, status=status)
-
-
 # Access ------------------------------------------------------------------------------
 
 
@@ -396,7 +371,6 @@ urlpatterns = [
         push_check_accounts,
         name="push-check-accounts",
     ),
-    path("apps/<uuid:code>/test-accounts/", app_test_accounts, name="app-test-accounts"),
     path("pushes/", push_list, name="push-list"),
     path("pushes/<uuid:code>/", push_detail, name="push-detail"),
     path("pushes/<uuid:code>/status/", push_status, name="push-status"),

@@ -4,7 +4,14 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from console import package_views, push_views, review_views, sandbox_views, views
+from console import (
+    package_views,
+    push_views,
+    review_views,
+    sandbox_views,
+    test_account_views,
+    views,
+)
 
 pages = [
     path("", views.app_list, name="app-list"),
@@ -24,6 +31,7 @@ pages = [
     *package_views.urlpatterns,
     *push_views.urlpatterns,
     *review_views.urlpatterns,
+    *test_account_views.urlpatterns,
 ]
 
 urlpatterns = [

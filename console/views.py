@@ -12,10 +12,18 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
-from console.access import ADMINS, AUTHORS, get_app_for_user, require_staff, signed_in
+from console.access import (
+    ADMINS,
+    AUTHORS,
+    REVIEWERS,
+    get_app_for_user,
+    require_staff,
+    signed_in,
+)
 from console.forms import AppForm, MemberForm
 from pushes import selectors, services
 from pushes.models import App, Membership
+from pushes.services.test_push import pending_test_accounts_change
 
 if TYPE_CHECKING:
     from uuid import UUID
@@ -53,6 +61,8 @@ def app_detail(request: HttpRequest, code: UUID) -> HttpResponse:
         "role": role,
         "is_admin": role in ADMINS,
         "can_author": role in AUTHORS,
+        "can_review": role in REVIEWERS,
+        "test_accounts_pending": pending_test_accounts_change(app=app) is not None,
         "members": selectors.membership_list(app=app) if role in ADMINS else [],
         "member_form": MemberForm(),
     }

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pushes.models.app import App, Gateway, Membership, Platform, Role
+from pushes.models.app import App, Gateway, Membership, Platform, Role, TestAccountsChange
 from pushes.models.audit import AuditEvent
 from pushes.models.base import TimestampedModel
 from pushes.models.health import GatewayCallBudget, HealthPing
@@ -24,5 +24,6 @@ __all__ = [
     "Membership",
     "Platform",
     "Role",
+    "TestAccountsChange",
     "TimestampedModel",
 ]

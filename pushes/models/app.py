@@ -53,8 +53,13 @@ class App(TimestampedModel):
     is_paused = models.BooleanField(default=False)
     # Pushes targeting more accounts than this need two approvals (blank: one is enough).
     two_approvals_above = models.PositiveIntegerField(null=True, blank=True)
-    # Accounts that receive test pushes from the preview, without review (at most 20).
+    # Accounts that receive test pushes from the preview, without review (at most 20). They
+    # change only through a TestAccountsChange approved by a second person of the app.
     test_accounts = models.JSONField(default=list, blank=True)
+    test_accounts_approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    test_accounts_approved_at = models.DateTimeField(null=True, blank=True)
     # Account package files are deleted this many days after upload (blank: kept).
     package_retention_days = models.PositiveIntegerField(null=True, blank=True)
     members = models.ManyToManyField(
@@ -77,7 +82,8 @@ class App(TimestampedModel):
     @secret_key.setter
     def secret_key(self, value: str) -> None:
         self.secret_key_encrypted = crypto.encrypt(value)
-        self.secret_key_last4 = value[-4:]
+        # Four characters of a short secret would give away too much of it.
+        self.secret_key_last4 = value[-4:] if len(value) > 8 else ""
 
     @property
     def secret_key_masked(self) -> str:
@@ -107,3 +113,50 @@ class Membership(TimestampedModel):
 
     def __str__(self) -> str:
         return f"{self.user} · {self.get_role_display()} of {self.app}"
+
+
+class TestAccountsChange(TimestampedModel):
+    """A proposed new list of an app's test accounts. Test pushes skip review, so the list
+    takes effect only when another admin or reviewer of the app approves it."""
+
+    __test__ = False  # not a pytest test class, despite the name
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Waiting for approval"
+        APPROVED = "approved", "Approved"
+        REJECTED = "rejected", "Rejected"
+        WITHDRAWN = "withdrawn", "Withdrawn"
+
+    app = models.ForeignKey(App, on_delete=models.CASCADE, related_name="test_account_changes")
+    accounts = models.JSONField(default=list, blank=True)
+    status = models.CharField(max_length=10, choices=Status, default=Status.PENDING)
+    proposed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+"
+    )
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    comment = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["app"],
+                condition=models.Q(status="pending"),
+                name="test_accounts_one_pending_change",
+            ),
+            # Four eyes, held by the database too: nobody approves their own change.
+            models.CheckConstraint(
+                condition=~models.Q(status="approved")
+                | (
+                    models.Q(decided_by__isnull=False)
+                    & ~models.Q(decided_by=models.F("proposed_by"))
+                ),
+                name="test_accounts_approved_by_another",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"test accounts of {self.app}: {self.get_status_display().lower()}"

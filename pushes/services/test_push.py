@@ -15,7 +15,7 @@ from django.utils import timezone
 
 from pushes import snapshot
 from pushes.audit import audit_record
-from pushes.models import App, Push
+from pushes.models import App, Push, Role, TestAccountsChange
 from pushes.services.pushes import PushValidationError, parse_typed_accounts
 from pushes.services.queue import enqueue_on_commit
 
@@ -102,9 +102,13 @@ def push_send_test(*, push: Push, by: User) -> Push:
     return test
 
 
-@transaction.atomic
-def app_set_test_accounts(*, app: App, by: User, text: str) -> App:
-    """Replace the app's test accounts with the typed list (one per line, at most 20)."""
+class TestAccountsError(Exception):
+    """A change of test accounts that this person may not make or decide."""
+
+    __test__ = False  # not a pytest test class, despite the name
+
+
+def _check_list(text: str) -> list[str]:
     typed = parse_typed_accounts(text)
     messages = [f"Line {line}: {reason}" if line else reason for line, reason in typed.errors]
     if not typed.errors and len(typed.accounts) > MAX_TEST_ACCOUNTS:
@@ -113,22 +117,110 @@ def app_set_test_accounts(*, app: App, by: User, text: str) -> App:
         )
     if messages:
         raise ValidationError({"test_accounts": messages})
+    return typed.accounts
+
+
+def _diff(before: list[str], after: list[str]) -> dict[str, object]:
+    return {
+        "added": [a for a in after if a not in before],
+        "removed": [a for a in before if a not in after],
+        "count": len(after),
+    }
+
+
+def pending_test_accounts_change(*, app: App) -> TestAccountsChange | None:
+    return app.test_account_changes.filter(status=TestAccountsChange.Status.PENDING).first()
+
+
+@transaction.atomic
+def app_test_accounts_propose(*, app: App, by: User, text: str) -> TestAccountsChange | None:
+    """Propose a new list (one per line, at most 20). It replaces a pending proposal and
+    takes effect only when another admin or reviewer approves it. None: nothing changes."""
+    if app.role_of(by) != Role.ADMIN:
+        raise TestAccountsError("Only an admin of the app can change its test accounts.")
+    accounts = _check_list(text)
     app = App.objects.select_for_update().get(pk=app.pk)
-    before = list(app.test_accounts)
-    if before == typed.accounts:
-        return app
-    app.test_accounts = typed.accounts
-    app.full_clean()
-    app.save(update_fields=["test_accounts", "updated_at"])
+    pending = pending_test_accounts_change(app=app)
+    if pending is not None:
+        _close(pending, by=by, status=TestAccountsChange.Status.WITHDRAWN, comment="Replaced.")
+    if accounts == app.test_accounts:
+        return None
+    change = TestAccountsChange.objects.create(app=app, accounts=accounts, proposed_by=by)
     # Test pushes skip review, so who may receive them is worth a full record.
     audit_record(
         actor=by,
-        action="app.test_accounts_changed",
+        action="app.test_accounts_proposed",
         obj=app,
-        data={
-            "added": [a for a in typed.accounts if a not in before],
-            "removed": [a for a in before if a not in typed.accounts],
-            "count": len(typed.accounts),
-        },
+        data={"change": change.pk, **_diff(app.test_accounts, accounts)},
     )
-    return app
+    return change
+
+
+@transaction.atomic
+def app_test_accounts_decide(
+    *, change: TestAccountsChange, by: User, approve: bool, comment: str = ""
+) -> TestAccountsChange:
+    """Another admin or reviewer of the app approves (the list takes effect) or rejects."""
+    change = TestAccountsChange.objects.select_for_update().get(pk=change.pk)
+    app = App.objects.select_for_update().get(pk=change.app_id)
+    if change.status != TestAccountsChange.Status.PENDING:
+        raise TestAccountsError(f"This change is {change.get_status_display().lower()} already.")
+    if change.proposed_by_id == by.pk:
+        raise TestAccountsError(
+            "You proposed this list: another admin or reviewer of the app must approve it."
+        )
+    if app.role_of(by) not in (Role.ADMIN, Role.REVIEWER):
+        raise TestAccountsError("Only an admin or reviewer of the app can decide on this change.")
+    if not approve and not comment.strip():
+        raise ValidationError({"comment": "Say why the list is rejected."})
+    status = TestAccountsChange.Status.APPROVED if approve else TestAccountsChange.Status.REJECTED
+    before = list(app.test_accounts)
+    _close(change, by=by, status=status, comment=comment.strip())
+    if approve:
+        app.test_accounts = change.accounts
+        app.test_accounts_approved_by = by
+        app.test_accounts_approved_at = timezone.now()
+        app.full_clean()
+        app.save(
+            update_fields=[
+                "test_accounts",
+                "test_accounts_approved_by",
+                "test_accounts_approved_at",
+                "updated_at",
+            ]
+        )
+        audit_record(
+            actor=by,
+            action="app.test_accounts_changed",
+            obj=app,
+            data={
+                "change": change.pk,
+                "proposed_by": change.proposed_by.get_username() if change.proposed_by else "",
+                **_diff(before, change.accounts),
+            },
+        )
+    return change
+
+
+@transaction.atomic
+def app_test_accounts_withdraw(*, change: TestAccountsChange, by: User) -> TestAccountsChange:
+    change = TestAccountsChange.objects.select_for_update().get(pk=change.pk)
+    if change.status != TestAccountsChange.Status.PENDING:
+        raise TestAccountsError(f"This change is {change.get_status_display().lower()} already.")
+    if change.proposed_by_id != by.pk and change.app.role_of(by) != Role.ADMIN:
+        raise TestAccountsError("Only its author or an admin of the app can withdraw it.")
+    _close(change, by=by, status=TestAccountsChange.Status.WITHDRAWN)
+    return change
+
+
+def _close(change: TestAccountsChange, *, by: User, status: str, comment: str = "") -> None:
+    change.status = status
+    change.decided_by, change.decided_at, change.comment = by, timezone.now(), comment
+    change.full_clean()
+    change.save()
+    audit_record(
+        actor=by,
+        action=f"app.test_accounts_{status}",
+        obj=change.app,
+        data={"change": change.pk, "comment": comment},
+    )

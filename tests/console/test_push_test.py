@@ -9,15 +9,18 @@ from django.urls import reverse
 
 from pushes import snapshot
 from pushes.audit import verify_chain
-from pushes.models import AuditEvent, Push
+from pushes.models import App, AuditEvent, Push, TestAccountsChange
+from pushes.services.test_push import (
+    TestAccountsError,
+    app_test_accounts_decide,
+    app_test_accounts_propose,
+)
 from tests.factories import make_push
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import User
     from django.test import Client
     from pytest_django import DjangoCaptureOnCommitCallbacks
-
-    from pushes.models import App
 
 pytestmark = pytest.mark.django_db
 
@@ -112,7 +115,7 @@ def test_test_pushes_are_labelled_in_the_list_and_the_record(
     assert record.context["can_submit"] is False
 
 
-def test_admin_sets_test_accounts_with_line_errors_and_an_audit_event(
+def test_admin_proposes_test_accounts_with_line_errors_and_an_audit_event(
     client: Client, app: App, app_admin: User
 ) -> None:
     client.force_login(app_admin)
@@ -130,20 +133,102 @@ def test_admin_sets_test_accounts_with_line_errors_and_an_audit_event(
     ok = client.post(page, {"test_accounts": "qa-1\nqa-2\nqa-1\n"})
     assert ok["Location"] == page
     app.refresh_from_db()
+    assert app.test_accounts == []  # not before a second person approves
+    change = TestAccountsChange.objects.get(app=app)
+    assert (change.status, change.accounts, change.proposed_by) == (
+        "pending",
+        ["qa-1", "qa-2"],
+        app_admin,
+    )
+    event = AuditEvent.objects.get(action="app.test_accounts_proposed")
+    assert event.data == {"change": change.pk, "added": ["qa-1", "qa-2"], "removed": [], "count": 2}
+    body = client.get(page).content.decode()
+    assert "Waiting for approval" in body and "another admin or reviewer" in body
+    assert 'value="approve"' not in body  # not for its own author
+
+
+def test_a_second_person_approves_the_list_and_the_test_push_page_names_them(
+    client: Client, app: App, app_admin: User, reviewer: User, marketer: User
+) -> None:
+    change = app_test_accounts_propose(app=app, by=app_admin, text="qa-1\nqa-2")
+    assert change is not None
+    with pytest.raises(TestAccountsError, match="another admin or reviewer"):
+        app_test_accounts_decide(change=change, by=app_admin, approve=True)
+    assert App.objects.get(id=app.id).test_accounts == []
+    client.force_login(reviewer)
+    page = reverse("console:app-test-accounts", kwargs={"code": app.code})
+    client.post(
+        reverse(
+            "console:app-test-accounts-decide", kwargs={"code": app.code, "change_id": change.pk}
+        ),
+        {"decision": "approve"},
+    )
+    app.refresh_from_db()
     assert app.test_accounts == ["qa-1", "qa-2"]
+    assert app.test_accounts_approved_by == reviewer
+    assert "approved by <strong>rob</strong>" in client.get(page).content.decode()
     event = AuditEvent.objects.get(action="app.test_accounts_changed")
-    assert event.data == {"added": ["qa-1", "qa-2"], "removed": [], "count": 2}
-    assert "qa-1\nqa-2" in client.get(page).content.decode()
+    assert event.actor == reviewer and event.data["proposed_by"] == "ada"
+    push = make_push(app=app, author=marketer)
+    client.force_login(marketer)
+    preview = client.get(reverse("console:push-preview", kwargs={"code": push.code}))
+    assert "The list was approved by <strong>rob</strong>" in preview.content.decode()
 
 
-def test_only_admins_manage_test_accounts(
-    client: Client, app: App, marketer: User, stranger: User
+def test_the_database_refuses_a_list_approved_by_its_author(app: App, app_admin: User) -> None:
+    from django.db import IntegrityError, transaction
+
+    change = TestAccountsChange.objects.create(app=app, accounts=["qa-1"], proposed_by=app_admin)
+    with pytest.raises(IntegrityError), transaction.atomic():
+        TestAccountsChange.objects.filter(pk=change.pk).update(
+            status="approved", decided_by=app_admin
+        )
+
+
+def test_a_rejection_needs_a_reason_and_leaves_the_list(
+    app: App, app_admin: User, reviewer: User
+) -> None:
+    from django.core.exceptions import ValidationError
+
+    App.objects.filter(id=app.id).update(test_accounts=["qa-old"])
+    change = app_test_accounts_propose(app=app, by=app_admin, text="mallory")
+    assert change is not None
+    with pytest.raises(ValidationError):
+        app_test_accounts_decide(change=change, by=reviewer, approve=False)
+    app_test_accounts_decide(change=change, by=reviewer, approve=False, comment="Not our device")
+    assert App.objects.get(id=app.id).test_accounts == ["qa-old"]
+    change.refresh_from_db()
+    assert (change.status, change.decided_by, change.comment) == (
+        "rejected",
+        reviewer,
+        "Not our device",
+    )
+
+
+def test_a_marketer_can_neither_propose_nor_approve(
+    app: App, app_admin: User, marketer: User
+) -> None:
+    with pytest.raises(TestAccountsError):
+        app_test_accounts_propose(app=app, by=marketer, text="qa-1")
+    change = app_test_accounts_propose(app=app, by=app_admin, text="qa-1")
+    assert change is not None
+    with pytest.raises(TestAccountsError):
+        app_test_accounts_decide(change=change, by=marketer, approve=True)
+    assert App.objects.get(id=app.id).test_accounts == []
+
+
+def test_only_admins_propose_test_accounts(
+    client: Client, app: App, marketer: User, reviewer: User, stranger: User
 ) -> None:
     page = reverse("console:app-test-accounts", kwargs={"code": app.code})
     client.force_login(marketer)
     assert client.get(page).status_code == 403
     assert client.post(page, {"test_accounts": "qa-1"}).status_code == 403
+    client.force_login(reviewer)
+    assert client.get(page).status_code == 200  # reviewers approve proposals
+    assert client.post(page, {"test_accounts": "qa-1"}).status_code == 403
     client.force_login(stranger)
     assert client.get(page).status_code == 404
     app.refresh_from_db()
     assert app.test_accounts == []
+    assert not TestAccountsChange.objects.exists()
