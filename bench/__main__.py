@@ -5,7 +5,12 @@ from __future__ import annotations
 import subprocess
 import sys
 
-BENCHES = ["bench.bench_packages", "bench.bench_upload", "bench.bench_delivery"]
+BENCHES = [
+    "bench.bench_packages",
+    "bench.bench_upload",
+    "bench.bench_delivery",
+    "bench.bench_exactly_once",
+]
 
 
 def main() -> int:
