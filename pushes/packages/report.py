@@ -12,15 +12,25 @@ from pushes.packages.result import RowError
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
-def _cell(text: str) -> str:
+# A spreadsheet that splits on `;` or `,` (whatever the file's own separator) starts a new
+# cell there, so `…;=1+1` holds a formula in its second cell.
+_SEPARATORS = (";", ",")
+
+
+def _cell(text: str, *, uploaded: bool = False) -> str:
+    """Neutralise a cell a spreadsheet could run as a formula. An uploaded value is also
+    neutralised when it holds a separator, since a formula may start right after one."""
     # Some spreadsheet imports trim leading spaces first, so look past them too.
     risky = text.startswith(_FORMULA_START) or text.lstrip(" ").startswith(_FORMULA_START)
+    if uploaded:
+        risky = risky or any(sep in text for sep in _SEPARATORS)
     return "'" + text if risky else text
 
 
 def write_error_report(errors: Iterable[RowError], out: TextIO) -> None:
-    """Write ``line,reason,value`` rows; open ``out`` with ``newline=""`` when it is a file."""
-    writer = csv.writer(out)
+    """Write ``line,reason,value`` rows, every cell quoted; open ``out`` with ``newline=""``
+    when it is a file."""
+    writer = csv.writer(out, quoting=csv.QUOTE_ALL)
     writer.writerow(["line", "reason", "value"])
     for error in errors:
-        writer.writerow([error.line, _cell(error.reason), _cell(error.value)])
+        writer.writerow([error.line, _cell(error.reason), _cell(error.value, uploaded=True)])

@@ -348,7 +348,7 @@ def test_a_whole_file_problem_is_line_0_in_the_report(app: App, marketer: User) 
     assert package.problem == "the file is a zip archive, not a .csv file; name it .zip"
     assert package.errors[0]["line"] == 0
     with package.error_report.open("rb") as report:
-        assert b'\r\n0,"the file is a zip archive, not a .csv file' in report.read()
+        assert b'\r\n"0","the file is a zip archive, not a .csv file' in report.read()
 
 
 def test_a_zip_is_validated_from_storage(app: App, marketer: User) -> None:

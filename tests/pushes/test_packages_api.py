@@ -94,6 +94,7 @@ def test_the_error_report_escapes_formulas() -> None:
         RowError(6, "reason", "\rx"),
         RowError(7, "=reason", "plain, with comma"),
         RowError(8, "reason", "  =1+1"),
+        RowError(9, "reason", "a;=1+1"),
         RowError(0, "the file is empty"),
     ]
     out = io.StringIO()
@@ -107,10 +108,13 @@ def test_the_error_report_escapes_formulas() -> None:
         ["4", "reason", "'@x"],
         ["5", "reason", "'\tx"],
         ["6", "reason", "'\rx"],
-        ["7", "'=reason", "plain, with comma"],
+        ["7", "'=reason", "'plain, with comma"],
         ["8", "reason", "'  =1+1"],
+        ["9", "reason", "'a;=1+1"],
         ["0", "the file is empty", ""],
     ]
+    # Every cell quoted, so no spreadsheet splits a value on its own separator.
+    assert '\r\n"9","reason","\'a;=1+1"\r\n' in out.getvalue()
 
 
 def test_the_full_report_from_on_error() -> None:
