@@ -24,6 +24,7 @@ from django.utils import timezone
 
 from pushes import snapshot
 from pushes.audit import audit_record
+from pushes.crypto import SecretDecryptionError
 from pushes.models import AccountPackage, DeliveryAttempt, Push
 from pushes.notify import notify
 from pushes.services import lookup
@@ -142,6 +143,8 @@ def push_deliver(*, push_id: int, retries: int = 0) -> None:
             finished_at=timezone.now(),
         )
         return
+    if not _secret_usable(push):
+        return
     crash_point("before_claim")
     if push.target == Push.Target.PACKAGE and push.upload_id is None:
         if not claim(push, {Status.APPROVED}, Status.UPLOADING):
@@ -156,6 +159,25 @@ def push_deliver(*, push_id: int, retries: int = 0) -> None:
         return  # cancelled, paused, or another worker got there first
     crash_point("after_claim")
     _send(push, retries)
+
+
+def _secret_usable(push: Push) -> bool:
+    """A SecretKey that no configured key decrypts fails the push before any call: nothing
+    is sent, so it must not end up in doubt or stuck uploading."""
+    try:
+        credentials(push)
+    except SecretDecryptionError:
+        move(
+            push,
+            push.status,
+            Status.FAILED,
+            err_msg=f"The SecretKey of “{push.app}” cannot be decrypted with the configured "
+            "FERNET_KEYS (was a key removed?). Nothing was sent; an admin must restore the key "
+            "or enter the SecretKey again.",
+            finished_at=timezone.now(),
+        )
+        return False
+    return True
 
 
 def _upload(push: Push, retries: int) -> None:
