@@ -59,5 +59,10 @@ class MemberForm(forms.Form):
         username = self.cleaned_data["username"].strip()
         user = get_user_model().objects.filter(username=username, is_active=True).first()
         if user is None:
-            raise forms.ValidationError(f"No active user named “{username}”.")
+            # One answer whether the account is missing or inactive: the form does not
+            # tell an app admin which usernames exist.
+            raise forms.ValidationError(
+                f"“{username}” cannot be added. Check the spelling; a staff administrator "
+                "creates accounts."
+            )
         return user

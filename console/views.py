@@ -10,6 +10,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_POST
 
 from console.access import (
@@ -37,6 +38,7 @@ def app_list(request: HttpRequest) -> HttpResponse:
     return render(request, "console/app_list.html", {"rows": rows})
 
 
+@sensitive_post_parameters("secret_key")
 @login_required
 def app_create(request: HttpRequest) -> HttpResponse:
     require_staff(request)
@@ -69,6 +71,7 @@ def app_detail(request: HttpRequest, code: UUID) -> HttpResponse:
     return render(request, "console/app_detail.html", context)
 
 
+@sensitive_post_parameters("secret_key")
 @login_required
 def app_edit(request: HttpRequest, code: UUID) -> HttpResponse:
     app, _ = get_app_for_user(request, code, roles=ADMINS)

@@ -1,6 +1,8 @@
 from __future__ import annotations
 
+import contextlib
 from typing import TYPE_CHECKING
+from uuid import uuid4
 
 import pytest
 from django.urls import reverse
@@ -11,7 +13,7 @@ from tests.factories import UserFactory
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import User
-    from django.test import Client
+    from django.test import Client, RequestFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -157,14 +159,45 @@ def test_admin_adds_changes_and_removes_members(client: Client, app: App, app_ad
     assert verify_chain() is None
 
 
-def test_unknown_username_is_a_field_error(client: Client, app: App, app_admin: User) -> None:
+def test_the_member_form_does_not_tell_which_usernames_exist(
+    client: Client, app: App, app_admin: User
+) -> None:
+    UserFactory(username="retired", is_active=False)
     client.force_login(app_admin)
-    response = client.post(
-        reverse("console:member-set", kwargs={"code": app.code}),
-        {"username": "ghost", "role": Role.MARKETER},
-    )
-    assert response.status_code == 400
-    assert "No active user named “ghost”." in response.content.decode()
+    answers = []
+    for username in ("ghost", "retired"):
+        response = client.post(
+            reverse("console:member-set", kwargs={"code": app.code}),
+            {"username": username, "role": Role.MARKETER},
+        )
+        assert response.status_code == 400
+        answers.append(response.context["member_form"].errors["username"])
+    assert answers[0] == [
+        "“ghost” cannot be added. Check the spelling; a staff administrator creates accounts."
+    ]
+    assert answers[1] == [answers[0][0].replace("ghost", "retired")]
+
+
+def test_the_secret_key_is_hidden_from_error_reports(rf: RequestFactory, staff: User) -> None:
+    from django.views.debug import SafeExceptionReporterFilter
+
+    from console.views import app_create, app_edit
+
+    for view, kwargs in ((app_create, {}), (app_edit, {"code": uuid4()})):
+        request = rf.post("/", {"name": "Shop", "secret_key": "top-secret-value"})
+        request.user = staff
+        with contextlib.suppress(Exception):
+            view(request, **kwargs)
+        cleaned = SafeExceptionReporterFilter().get_post_parameters(request)
+        assert cleaned["secret_key"] != "top-secret-value"
+        assert cleaned["name"] == "Shop"
+
+
+def test_a_short_secret_key_is_never_shown_in_part(app: App) -> None:
+    app.secret_key = "12345678"
+    assert app.secret_key_masked == "••••"
+    app.secret_key = "123456789"
+    assert app.secret_key_masked == "••••6789"
 
 
 def test_admin_cannot_remove_themselves(client: Client, app: App, app_admin: User) -> None:
