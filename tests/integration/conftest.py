@@ -26,7 +26,7 @@ if TYPE_CHECKING:
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def test_database_url() -> str:
+def database_url_for_workers() -> str:
     db = connection.settings_dict
     if db["ENGINE"] == "django.db.backends.sqlite3":
         return f"sqlite:///{db['NAME']}"
@@ -126,7 +126,7 @@ def worker_factory(
     celery_app.amqp.__dict__.pop("queues", None)
     celery_app.amqp.__dict__.pop("router", None)
     with django_db_blocker.unblock():
-        db_url = test_database_url()
+        db_url = database_url_for_workers()
     env = {
         **os.environ,
         "DATABASE_URL": db_url,
