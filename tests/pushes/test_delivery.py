@@ -304,6 +304,49 @@ def test_a_push_changed_after_approval_is_not_sent(
     assert gateway.pushes() == []
 
 
+@pytest.mark.parametrize(
+    "change",
+    [{"access_id": "1500099999"}, {"gateway": "guangzhou"}],
+    ids=["access_id", "gateway"],
+)
+def test_a_push_whose_app_moved_after_approval_is_not_sent(
+    gateway: Gateway,
+    app: App,
+    marketer: User,
+    reviewer: User,
+    staff: User,
+    change: dict[str, str],
+) -> None:
+    from pushes.services import app_update
+
+    gateway.bind("alice")
+    push = approved(app, marketer, reviewer, accounts="alice")
+    app_update(app=app, by=staff, **change)
+    push_deliver(push_id=push.id)
+    push.refresh_from_db()
+    assert push.status == Push.Status.FAILED
+    assert "changed after it was approved" in push.err_msg
+    assert push.attempts.count() == 0 and gateway.pushes() == []
+
+
+def test_the_content_hash_covers_schedule_gateway_and_access_id(
+    app: App, marketer: User
+) -> None:
+    from pushes import snapshot
+
+    push = make_push(app=app, author=marketer)
+    base = snapshot.content_hash(snapshot.snapshot(push))
+    push.send_time = timezone.now() + timedelta(days=1)
+    assert snapshot.content_hash(snapshot.snapshot(push)) != base
+    push.send_time = None
+    assert snapshot.content_hash(snapshot.snapshot(push)) == base
+    push.app.gateway = "guangzhou"
+    assert snapshot.content_hash(snapshot.snapshot(push)) != base
+    push.app.gateway = app.gateway
+    push.app.access_id = "1500099999"
+    assert snapshot.content_hash(snapshot.snapshot(push)) != base
+
+
 def test_a_transient_error_records_when_its_retry_is_due(
     gateway: Gateway,
     settings: Settings,
