@@ -232,6 +232,38 @@ def test_a_body_declared_too_big_is_answered_413_before_it_is_read(
     assert not AccountPackage.objects.exists()
 
 
+@pytest.mark.parametrize(("size", "accepted"), [(1000, True), (1001, False)])
+def test_the_size_limit_is_exact_at_the_service(
+    app: App, marketer: User, monkeypatch: pytest.MonkeyPatch, size: int, accepted: bool
+) -> None:
+    monkeypatch.setattr(services, "MAX_UPLOAD_BYTES", 1000)
+    data = (b"account\n" * 200)[: size - 1] + b"\n"
+    upload = SimpleUploadedFile("edge.txt", data)
+    if accepted:
+        assert services.package_upload(app=app, by=marketer, uploaded_file=upload).size == size
+    else:
+        with pytest.raises(PackageTooLargeError):
+            services.package_upload(app=app, by=marketer, uploaded_file=upload)
+        assert not AccountPackage.objects.exists()
+
+
+@pytest.mark.parametrize(("size", "status"), [(1000, 201), (1001, 413)])
+def test_the_size_limit_is_exact_at_the_view(
+    client: Client,
+    app: App,
+    marketer: User,
+    monkeypatch: pytest.MonkeyPatch,
+    size: int,
+    status: int,
+) -> None:
+    monkeypatch.setattr(services, "MAX_UPLOAD_BYTES", 1000)
+    client.force_login(marketer)
+    data = (b"account\n" * 200)[: size - 1] + b"\n"
+    response = post_file(client, app, "edge.txt", data)
+    assert response.status_code == status, response.content
+    assert AccountPackage.objects.filter(size=size).exists() is (status == 201)
+
+
 def test_an_oversized_plain_form_post_shows_the_message_on_the_page(
     client: Client, app: App, marketer: User, monkeypatch: pytest.MonkeyPatch
 ) -> None:
