@@ -2,13 +2,19 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from django.conf import settings
+
 if TYPE_CHECKING:
     from django.http import HttpRequest
 
 
 def navigation(request: HttpRequest) -> dict[str, object]:
     match = getattr(request, "resolver_match", None)
-    context: dict[str, object] = {"nav_section": getattr(match, "url_name", "") or ""}
+    context: dict[str, object] = {
+        "nav_section": getattr(match, "url_name", "") or "",
+        # The Sandbox link belongs in the nav only while the sandbox is served.
+        "sandbox_enabled": bool(settings.SANDBOX_ENABLED),
+    }
     user = getattr(request, "user", None)
     if user is not None and user.is_authenticated:
         from pushes.models import Notification

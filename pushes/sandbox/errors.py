@@ -1,4 +1,4 @@
-"""The one exception the sandbox turns into a TPNS error answer."""
+"""The exceptions the sandbox turns into TPNS error answers."""
 
 from __future__ import annotations
 
@@ -15,3 +15,7 @@ class SandboxError(Exception):
     @property
     def message(self) -> str:
         return codes.message_for(self.code)
+
+
+class SandboxAuthError(SandboxError):
+    """A refused caller: answered with SANDBOX_AUTH_FAILURE_STATUS and counted by the throttle."""

@@ -32,6 +32,8 @@ class SandboxApp(models.Model):
     secret_key_encrypted = models.TextField(editable=False)
     name = models.CharField(max_length=100, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
+    # Off once its Pushdeck app moved to another AccessID or gateway: the old key stops working.
+    is_active = models.BooleanField(default=True)
 
     class Meta:
         ordering = ["name", "access_id"]

@@ -15,7 +15,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from pushes import crypto
-from pushes.sandbox import delivery
+from pushes.sandbox import delivery, uploads
 from pushes.sandbox.errors import SandboxError
 from pushes.sandbox.models import (
     AccountBinding,
@@ -64,11 +64,19 @@ def ensure_app(*, access_id: str, secret_key: str, name: str = "") -> SandboxApp
             return app
         except IntegrityError:  # created concurrently: fall through and refresh it
             app = SandboxApp.objects.get(access_id=access_id)
-    if not _secret_matches(app, secret_key) or (name and app.name != name):
+    if not _secret_matches(app, secret_key) or (name and app.name != name) or not app.is_active:
         app.secret_key = secret_key
         app.name = name or app.name
-        app.save(update_fields=["secret_key_encrypted", "name"])
+        app.is_active = True
+        app.save(update_fields=["secret_key_encrypted", "name", "is_active"])
     return app
+
+
+def deactivate_app(*, access_id: str) -> bool:
+    """Its Pushdeck app moved away: calls with this AccessID are refused from now on."""
+    return bool(
+        SandboxApp.objects.filter(access_id=access_id, is_active=True).update(is_active=False)
+    )
 
 
 def _secret_matches(app: SandboxApp, secret_key: str) -> bool:
@@ -215,7 +223,7 @@ def _unbind_account(app: SandboxApp, entry: object, default_type: int) -> str:
 
 def package_upload(*, app: SandboxApp, fileobj: File, filename: str) -> Upload:
     """Validate like the console does, then stream the file to storage (§4, §14.5)."""
-    from pushes.packages import MAX_PACKAGE_BYTES, validate_filename, validate_package
+    from pushes.packages import validate_filename, validate_package
 
     name = os.path.basename((filename or "").replace("\\", "/"))
     if validate_filename(name) is not None:
@@ -223,7 +231,7 @@ def package_upload(*, app: SandboxApp, fileobj: File, filename: str) -> Upload:
     extension = os.path.splitext(name)[1].lower()
     if not fileobj.size:
         raise SandboxError(codes.UPLOAD_EMPTY_FILE)
-    if fileobj.size > MAX_PACKAGE_BYTES:
+    if fileobj.size > uploads.MAX_UPLOAD_BYTES:
         raise SandboxError(codes.UPLOAD_FILE_ERROR)
     fileobj.seek(0)
     result = validate_package(cast("BinaryIO", fileobj), name)

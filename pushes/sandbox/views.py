@@ -1,7 +1,8 @@
 """The TPNS v3 endpoints of the sandbox (tpns-api.md §14).
 
-Every endpoint: POST only (405 otherwise), CSRF-exempt, both auth schemes, and business errors
-as HTTP 200 with a ret_code in the endpoint's own naming — push and batchoperate answer in
+Every endpoint: POST only (405 otherwise), CSRF-exempt, both auth schemes checked as far as
+the headers allow before any of the body is read, and business errors as HTTP 200 with a
+ret_code in the endpoint's own naming — push and batchoperate answer in
 snake_case, upload, query and statistics in camelCase, cancel_timing_task (undocumented) in
 both. Nothing escapes as a 500: an unexpected failure answers 1008004 and is logged.
 """
@@ -16,14 +17,13 @@ from functools import wraps
 from typing import Any
 
 from django.conf import settings
-from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent
+from django.core.exceptions import RequestDataTooBig
 from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed, JsonResponse
-from django.http.multipartparser import MultiPartParserError
 from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 
-from pushes.sandbox import auth, faults, selectors, services
-from pushes.sandbox.errors import SandboxError
+from pushes.sandbox import auth, faults, selectors, services, uploads
+from pushes.sandbox.errors import SandboxAuthError, SandboxError
 from pushes.sandbox.models import FaultPlan, SandboxApp, SandboxPush
 from pushes.sandbox.validation import (
     RATE_LIMITED_TYPES,
@@ -90,6 +90,10 @@ def sandbox_endpoint(endpoint: str, *, multipart: bool = False) -> Callable[[Han
             except Exception:
                 logger.exception("sandbox %s failed", endpoint)
                 return JsonResponse(error_body(call, codes.INVOKE_SERVICE_ERROR))
+            finally:
+                if multipart:
+                    # Stored or refused, the spooled upload is not needed any more.
+                    uploads.discard(request)
 
         return view
 
@@ -98,13 +102,12 @@ def sandbox_endpoint(endpoint: str, *, multipart: bool = False) -> Callable[[Han
 
 def _serve(request: HttpRequest, handler: Handler, call: Call, *, multipart: bool) -> HttpResponse:
     try:
-        body = None if multipart else request.body
-        app = auth.authenticate(request, body=body)
-    except (RequestDataTooBig, TooManyFieldsSent, MultiPartParserError):
-        return JsonResponse(error_body(call, codes.PARSE_ERROR))
-    except SandboxError as exc:
+        app, body = _receive(request, multipart=multipart)
+    except SandboxAuthError as exc:
         status = settings.SANDBOX_AUTH_FAILURE_STATUS
         return JsonResponse(error_body(call, exc.code), status=status)
+    except SandboxError as exc:
+        return JsonResponse(error_body(call, exc.code))
     plan = (
         services.consume_fault(app=app, endpoint=call.endpoint)
         if services.faults_enabled()
@@ -125,6 +128,20 @@ def _serve(request: HttpRequest, handler: Handler, call: Call, *, multipart: boo
     if plan is not None:
         return faults.respond(plan, request, error=error, answer=answer)
     return JsonResponse(answer)
+
+
+def _receive(request: HttpRequest, *, multipart: bool) -> tuple[SandboxApp, bytes | None]:
+    """The authenticated app and the JSON body (None for an upload, parsed into FILES)."""
+    caller = auth.identify(request)  # nothing of the body has been read yet
+    if multipart:
+        uploads.receive(request, caller)
+        return caller.app, None
+    try:
+        body = request.body  # at most DATA_UPLOAD_MAX_MEMORY_SIZE, judged from Content-Length
+    except RequestDataTooBig as exc:
+        raise SandboxError(codes.PARSE_ERROR) from exc
+    auth.verify_body(caller, body)
+    return caller.app, body
 
 
 # --- v3/push/app ---------------------------------------------------------------------------
@@ -158,12 +175,7 @@ def push_app(request: HttpRequest, app: SandboxApp, call: Call) -> dict[str, Any
 
 @sandbox_endpoint(Endpoint.UPLOAD, multipart=True)
 def package_upload(request: HttpRequest, app: SandboxApp, call: Call) -> dict[str, Any]:
-    if not (request.content_type or "").startswith("multipart/"):
-        raise SandboxError(codes.PARSE_ERROR)
-    try:
-        uploaded = request.FILES.get("file")
-    except (MultiPartParserError, RequestDataTooBig, TooManyFieldsSent) as exc:
-        raise SandboxError(codes.PARSE_ERROR) from exc
+    uploaded = request.FILES.get("file")  # parsed by uploads.receive, within the size limit
     if uploaded is None:
         raise SandboxError(codes.MISSING_PARAMETER)
     upload = services.package_upload(app=app, fileobj=uploaded, filename=uploaded.name or "")

@@ -36,6 +36,13 @@ def _register_on_sandbox(app: App) -> None:
         ensure_app(access_id=app.access_id, secret_key=app.secret_key, name=app.name)
 
 
+def _leave_sandbox(access_id: str) -> None:
+    """The old AccessID no longer belongs to this app: its sandbox side stops answering."""
+    from pushes.sandbox.services import deactivate_app
+
+    deactivate_app(access_id=access_id)
+
+
 @transaction.atomic
 def app_create(
     *,
@@ -79,6 +86,8 @@ def app_update(*, app: App, by: User, secret_key: str | None = None, **fields: o
     }
     if {"gateway", "access_id"} & changes.keys() and not by.is_staff:
         raise PermissionDenied("Only staff administrators can change an app's gateway or AccessID.")
+    was_on_sandbox = app.gateway == Gateway.SANDBOX and ({"gateway", "access_id"} & changes.keys())
+    old_access_id = app.access_id
     for name, value in fields.items():
         setattr(app, name, value)
     if secret_key:
@@ -90,6 +99,8 @@ def app_update(*, app: App, by: User, secret_key: str | None = None, **fields: o
     app.full_clean()
     app.save()
     audit_record(actor=by, action="app.updated", obj=app, data={"changes": changes})
+    if was_on_sandbox:
+        _leave_sandbox(old_access_id)
     _register_on_sandbox(app)
     return app
 

@@ -15,6 +15,8 @@ if TYPE_CHECKING:
     from django.contrib.auth.models import User
     from django.test import Client, RequestFactory
 
+    from tests.conftest import Gateway
+
 pytestmark = pytest.mark.django_db
 
 SECRET = "1452fcebae9f3115ba794fb0fff2fd73"
@@ -311,3 +313,28 @@ def test_only_staff_move_an_app_to_another_gateway_or_access_id(
     app.refresh_from_db()
     assert (app.gateway, app.access_id) == ("sandbox", app.access_id)
     assert app.access_id != "1599999999"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_moving_an_app_to_another_access_id_retires_the_old_one_on_the_sandbox(
+    gateway: Gateway, app: App, staff: User
+) -> None:
+    from pushes.services import app_update
+    from pushes.tpns import client
+    from pushes.tpns.errors import PermanentTpnsError
+    from pushes.tpns.hosts import Credentials
+    from pushes.tpns.schema import Message, PushRequest
+
+    gateway.bind("alice")
+    old = Credentials(access_id=app.access_id, secret_key=app.secret_key, gateway="sandbox")
+    request = PushRequest(
+        "account", "notify", Message(title="Hi", content="There"), account_list=["alice"]
+    )
+    assert client.push(old, request).ret_code == 0
+    app_update(app=app, by=staff, access_id="1500077777")
+    with pytest.raises(PermanentTpnsError) as refused:
+        client.push(old, request)
+    assert refused.value.ret_code == 1008035  # the old AccessID is unknown now
+    gateway.bind("alice")  # on the app's new AccessID
+    new = Credentials(access_id="1500077777", secret_key=app.secret_key, gateway="sandbox")
+    assert client.push(new, request).ret_code == 0
