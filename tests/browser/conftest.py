@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -13,7 +14,7 @@ import pytest
 from tests.conftest import require
 
 if TYPE_CHECKING:
-    from playwright.sync_api import Browser, Page
+    from playwright.sync_api import Browser, BrowserContext, ConsoleMessage, Page
 
 CHROMIUM = "/usr/bin/chromium"
 RESULTS = Path(__file__).resolve().parents[2] / "test-results"
@@ -59,27 +60,91 @@ class Shots:
         return path
 
 
-@pytest.fixture
-def page(browser: Browser) -> Iterator[Page]:
-    context = browser.new_context(viewport={"width": 1280, "height": 800})
-    page = context.new_page()
-    page.set_default_timeout(15_000)
-    yield page
-    context.close()
+# Hands every violation to Python as it happens: one on a page the test has since left
+# would otherwise be gone with that page's window.
+CSP_LISTENER = """
+document.addEventListener("securitypolicyviolation", (event) => {
+  const where = event.sourceFile ? ` at ${event.sourceFile}:${event.lineNumber}` : "";
+  window.__pushdeckCspViolation(
+    `${event.effectiveDirective} blocked ${event.blockedURI || "(inline)"}${where}` +
+      ` on ${event.documentURI}` + (event.sample ? `: ${event.sample}` : "")
+  );
+});
+"""
+
+
+class CspWatch:
+    """Content-Security-Policy violations seen in one test's browser contexts.
+
+    A blocked script or style fails silently in the page, so a test could pass on a page
+    that lost behaviour or looks wrong; the test fails at teardown instead.
+    """
+
+    def __init__(self) -> None:
+        self.seen: list[str] = []
+
+    def watch(self, context: BrowserContext) -> BrowserContext:
+        context.expose_function("__pushdeckCspViolation", self._record)
+        context.add_init_script(CSP_LISTENER)
+        # Chromium's console message is a second witness, should an event not reach the listener.
+        context.on("console", self._console)
+        return context
+
+    def _record(self, text: str) -> None:
+        if text not in self.seen:
+            self.seen.append(text)
+
+    def _console(self, message: ConsoleMessage) -> None:
+        if "Content Security Policy" in message.text:
+            self._record(f"console {message.type}: {message.text}")
 
 
 @pytest.fixture
-def phone(browser: Browser) -> Iterator[Page]:
-    context = browser.new_context(
+def csp_watch() -> Iterator[CspWatch]:
+    watch = CspWatch()
+    yield watch
+    if watch.seen:
+        pytest.fail(
+            "Content-Security-Policy violations:\n" + "\n".join(f"- {v}" for v in watch.seen),
+            pytrace=False,
+        )
+
+
+@pytest.fixture
+def new_page(browser: Browser, csp_watch: CspWatch) -> Iterator[Callable[..., Page]]:
+    """Opens a page in a new browser context (a separate person), watched for CSP
+    violations; `options` go to `browser.new_context`."""
+    contexts: list[BrowserContext] = []
+
+    def open_page(**options: object) -> Page:
+        context = csp_watch.watch(browser.new_context(**options))
+        contexts.append(context)
+        page = context.new_page()
+        page.set_default_timeout(15_000)
+        return page
+
+    yield open_page
+    for context in contexts:
+        for open_one in context.pages:
+            # A round trip delivers reports the page sent before it.
+            with contextlib.suppress(Exception):
+                open_one.evaluate("0")
+        context.close()
+
+
+@pytest.fixture
+def page(new_page: Callable[..., Page]) -> Page:
+    return new_page(viewport={"width": 1280, "height": 800})
+
+
+@pytest.fixture
+def phone(new_page: Callable[..., Page]) -> Page:
+    return new_page(
         viewport={"width": 390, "height": 844},
         device_scale_factor=2,
         is_mobile=True,
         has_touch=True,
     )
-    page = context.new_page()
-    page.set_default_timeout(15_000)
-    yield page
-    context.close()
 
 
 @pytest.fixture

@@ -102,8 +102,8 @@ def test_a_marketer_uploads_an_invalid_and_a_valid_package(
         result.get_by_role("link", name="Download the error report (CSV)").click()
     assert download.value.suggested_filename == "broken-errors.csv"
     report = Path(download.value.path()).read_text(encoding="utf-8-sig").splitlines()
-    assert report[0] == "line,reason,value"
-    assert report[-1] == "5,account has 1 character; accounts have 2–100 characters,'@"
+    assert report[0] == '"line","reason","value"'
+    assert report[-1] == '"5","account has 1 character; accounts have 2–100 characters","\'@"'
 
     good = tmp_path / "spring-sale.csv"
     good.write_text("".join(f"user{n:07d}@example.com\n" for n in range(50_000)))  # 1.2 MB

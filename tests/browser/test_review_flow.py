@@ -15,7 +15,7 @@ if TYPE_CHECKING:
     from collections.abc import Callable
 
     from django.contrib.auth.models import User
-    from playwright.sync_api import Browser, Page
+    from playwright.sync_api import Page
     from pytest_django.fixtures import Settings
     from pytest_django.live_server_helper import LiveServer
 
@@ -45,7 +45,7 @@ def create_and_confirm(page: Page, base: str, app: App, username: str, title: st
 
 
 def test_marketer_confirms_reviewer_approves_and_it_is_delivered(
-    browser: Browser,
+    new_page: Callable[..., Page],
     page: Page,
     live_server: LiveServer,
     gateway: Gateway,
@@ -65,7 +65,7 @@ def test_marketer_confirms_reviewer_approves_and_it_is_delivered(
     record_url = create_and_confirm(page, live_server.url, app, "mia", "Grand opening")
     shot("marketer-confirmed")
 
-    checker = browser.new_context(viewport={"width": 1280, "height": 800}).new_page()
+    checker = new_page(viewport={"width": 1280, "height": 800})
     review_shot = shots(checker)
     login(checker, live_server.url, "rob", PASSWORD)
     checker.get_by_role("link", name="Review queue").click()
