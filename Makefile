@@ -6,6 +6,9 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
 HOST ?= 127.0.0.1
 PORT ?= 8000
+# Settings are secure by default (DEBUG off); the local demo, the tests and the benchmarks
+# run in debug mode unless told otherwise.
+export DEBUG ?= 1
 
 .PHONY: install run test lint bench clean
 

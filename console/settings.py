@@ -7,7 +7,6 @@ Environment variables switch on the real services; every one is listed in `.env.
 from __future__ import annotations
 
 import os
-from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -59,20 +58,24 @@ def env_list(name: str, default: list[str]) -> list[str]:
     return [item.strip() for item in raw.split(",") if item.strip()]
 
 
-DEBUG = env_bool("DEBUG", True)
+# Secure by default: off unless asked for. `make run` and `make test` set DEBUG=1.
+DEBUG = env_bool("DEBUG", False)
+_PRODUCTION_HINT = " (DEBUG is off unless DEBUG=1; see .env.example)"
 
 _DEV_SECRET_KEY = "pushdeck-local-development-only-key-8c1f6b0e5d2a4f79b3e6c9a1d7f0e2b4"
 SECRET_KEY = os.getenv("SECRET_KEY") or (_DEV_SECRET_KEY if DEBUG else "")
 if not SECRET_KEY:
-    raise ImproperlyConfigured("SECRET_KEY must be set when DEBUG=0")
+    raise ImproperlyConfigured("SECRET_KEY must be set when DEBUG=0" + _PRODUCTION_HINT)
 
 # Fernet keys for secrets at rest (App.secret_key). The first encrypts; all decrypt,
 # so a new key is rotated in by putting it first. Locally one is derived from SECRET_KEY.
 FERNET_KEYS = env_list("FERNET_KEYS", [])
 if not FERNET_KEYS and not DEBUG:
-    raise ImproperlyConfigured("FERNET_KEYS must be set when DEBUG=0")
+    raise ImproperlyConfigured("FERNET_KEYS must be set when DEBUG=0" + _PRODUCTION_HINT)
 
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["localhost", "127.0.0.1", "[::1]"] if DEBUG else [])
+if not ALLOWED_HOSTS:
+    raise ImproperlyConfigured("ALLOWED_HOSTS must be set when DEBUG=0" + _PRODUCTION_HINT)
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
 
 INSTALLED_APPS = [
@@ -84,6 +87,7 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "axes",
+    "csp",
     "pushes",
     "pushes.sandbox",
     "console",
@@ -91,6 +95,9 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Above WhiteNoise, so static files (an SVG opened on its own) get the headers too.
+    "csp.middleware.CSPMiddleware",
+    "console.middleware.PermissionsPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -172,8 +179,10 @@ LOGOUT_REDIRECT_URL = "login"
 
 # Login throttling: lock a username from one address after repeated failures.
 AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", 5)
-AXES_COOLOFF_TIME = timedelta(minutes=env_int("AXES_COOLOFF_MINUTES", 15))
-AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_COOLOFF_MINUTES = env_int("AXES_COOLOFF_MINUTES", 15)
+AXES_COOLOFF_TIME = "console.throttle.cool_off"  # doubles with each lockout of a username
+AXES_ENABLE_ACCESS_FAILURE_LOG = True
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"], "username"]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 
@@ -282,6 +291,15 @@ SANDBOX_CLOCK_SKEW_SECONDS = env_int("SANDBOX_CLOCK_SKEW_SECONDS", 600)
 SANDBOX_AUTH_FAILURE_STATUS = env_int("SANDBOX_AUTH_FAILURE_STATUS", 200)
 # Fault injection on the sandbox (tests and demos of failure handling); off in production.
 SANDBOX_FAULTS_ENABLED = env_bool("SANDBOX_FAULTS_ENABLED", DEBUG)
+# Django's own admin at /django-admin/ (staff only); production may turn it off.
+DJANGO_ADMIN_ENABLED = env_bool("DJANGO_ADMIN_ENABLED", True)
+# The sandbox (its /sandbox/v3 API and the console's Sandbox inbox) is served only when
+# enabled: by default in development, in production only on purpose.
+SANDBOX_ENABLED = env_bool("SANDBOX_ENABLED", DEBUG)
+# Failed sandbox authentications allowed per AccessID and client address in a window;
+# past that the pair is refused (1008028) until the window ends. 0 turns this off.
+SANDBOX_AUTH_FAILURE_LIMIT = env_int("SANDBOX_AUTH_FAILURE_LIMIT", 10)
+SANDBOX_AUTH_FAILURE_WINDOW_SECONDS = env_int("SANDBOX_AUTH_FAILURE_WINDOW_SECONDS", 60)
 
 EMAIL_BACKEND = os.getenv("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = os.getenv("DEFAULT_FROM_EMAIL", "pushdeck@localhost")
@@ -289,8 +307,18 @@ DEFAULT_FROM_EMAIL = os.getenv("DEFAULT_FROM_EMAIL", "pushdeck@localhost")
 NOTIFY_BY_EMAIL = env_bool("NOTIFY_BY_EMAIL", False)
 PUSHDECK_BASE_URL = os.getenv("PUSHDECK_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
 
-if not DEBUG:
+# Reverse proxies in front of Pushdeck (TLS terminators, load balancers). Only when some
+# are configured is X-Forwarded-Proto trusted, and the client address for login
+# throttling is read that many hops back in X-Forwarded-For.
+TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0)
+if TRUSTED_PROXY_COUNT:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+AXES_IPWARE_PROXY_COUNT = TRUSTED_PROXY_COUNT or None
+AXES_IPWARE_META_PRECEDENCE_ORDER = (
+    ("HTTP_X_FORWARDED_FOR", "REMOTE_ADDR") if TRUSTED_PROXY_COUNT else ("REMOTE_ADDR",)
+)
+
+if not DEBUG:
     SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)
     SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 31_536_000)
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
@@ -302,6 +330,45 @@ if not DEBUG:
 
 SESSION_COOKIE_HTTPONLY = True
 X_FRAME_OPTIONS = "DENY"
+
+# Content-Security-Policy: scripts and styles come only from our static files, never
+# inline, so injected markup cannot run script or restyle a page into a phishing form.
+# tests/console/test_security_headers.py keeps templates free of inline code.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "frame-ancestors": ["'none'"],
+        "form-action": ["'self'"],
+    },
+}
+# Browser features the console never uses, denied to every page and anything it frames.
+# Chromium ignores a name it does not know (tests/browser/test_security_headers.py).
+PERMISSIONS_POLICY: dict[str, list[str]] = {
+    feature: []
+    for feature in (
+        "accelerometer",
+        "autoplay",
+        "camera",
+        "display-capture",
+        "geolocation",
+        "gyroscope",
+        "hid",
+        "idle-detection",
+        "magnetometer",
+        "microphone",
+        "midi",
+        "payment",
+        "publickey-credentials-get",
+        "screen-wake-lock",
+        "serial",
+        "usb",
+        "xr-spatial-tracking",
+    )
+}
 
 LOGGING = {
     "version": 1,

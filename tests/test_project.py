@@ -7,9 +7,15 @@ import shlex
 import subprocess
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
+import pytest
 import yaml
 from cryptography.fernet import Fernet
+
+if TYPE_CHECKING:
+    from django.test import Client
+    from pytest_django.fixtures import SettingsWrapper as Settings
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -79,6 +85,7 @@ def test_compose_services_use_commands_that_exist() -> None:
     assert {"pgdata", "redisdata", "media"} <= set(compose["volumes"])
 
 
+@pytest.mark.django_db  # loading it checks the stored secrets (pushes/checks.py)
 def test_web_script_serves_the_wsgi_app_with_gunicorn() -> None:
     script = (ROOT / "docker" / "web.sh").read_text()
     assert "gunicorn console.wsgi" in script
@@ -89,7 +96,11 @@ def test_env_example_lists_every_variable_settings_read() -> None:
     import re
 
     settings_src = (ROOT / "console" / "settings.py").read_text()
-    read = set(re.findall(r'(?:getenv|env_bool|env_int|env_list)\(\s*"([A-Z_]+)"', settings_src))
+    read = set(
+        re.findall(
+            r'(?:getenv|env_bool|env_int|env_int_list|env_list)\(\s*"([A-Z_]+)"', settings_src
+        )
+    )
     example = (ROOT / ".env.example").read_text()
     listed = set(re.findall(r"^([A-Z_]+)=", example, re.MULTILINE))
     assert read <= listed, read - listed
@@ -98,3 +109,67 @@ def test_env_example_lists_every_variable_settings_read() -> None:
 def test_ci_runs_make_test() -> None:
     assert "make test" in (ROOT / ".ci" / "run").read_text()
     assert "make test" in (ROOT / "README.md").read_text()
+
+
+def _settings_of(env: dict[str, str], *names: str) -> subprocess.CompletedProcess[str]:
+    code = (
+        "import django, os; os.environ.setdefault('DJANGO_SETTINGS_MODULE', 'console.settings');"
+        "django.setup(); from django.conf import settings;"
+        f"print(*[repr(getattr(settings, n, None)) for n in {list(names)!r}], sep='|')"
+    )
+    return subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60
+    )
+
+
+def test_debug_is_off_unless_asked_for() -> None:
+    env = _production_env()
+    del env["DEBUG"]
+    result = _settings_of(env, "DEBUG")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "False"
+
+
+@pytest.mark.parametrize("name", ["SECRET_KEY", "FERNET_KEYS", "ALLOWED_HOSTS"])
+def test_without_debug_a_missing_secret_or_host_stops_start_up(name: str) -> None:
+    env = _production_env()
+    del env["DEBUG"]
+    del env[name]
+    result = _settings_of(env, "DEBUG")
+    assert result.returncode != 0
+    assert f"{name} must be set when DEBUG=0 (DEBUG is off unless DEBUG=1" in result.stderr
+
+
+def test_forwarded_headers_are_trusted_only_behind_configured_proxies() -> None:
+    names = ("SECURE_PROXY_SSL_HEADER", "AXES_IPWARE_PROXY_COUNT")
+    alone = _settings_of(_production_env(), *names)
+    assert alone.stdout.strip() == "None|None", alone.stderr
+    proxied = _settings_of({**_production_env(), "TRUSTED_PROXY_COUNT": "1"}, *names)
+    assert proxied.stdout.strip() == "('HTTP_X_FORWARDED_PROTO', 'https')|1", proxied.stderr
+
+
+def test_compose_publishes_the_web_port_on_loopback_by_default() -> None:
+    compose = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
+    ports = compose["services"]["web"]["ports"]
+    assert ports == ["${PUSHDECK_BIND:-127.0.0.1}:${PUSHDECK_PORT:-8000}:8000"]
+    assert compose["x-app"]["environment"]["DEBUG"] == "0"
+
+
+@pytest.mark.django_db
+def test_the_django_admin_can_be_turned_off(client: Client, settings: Settings) -> None:
+    import importlib
+
+    from django.urls import clear_url_caches
+
+    def reload_urls() -> None:
+        importlib.reload(importlib.import_module(settings.ROOT_URLCONF))
+        clear_url_caches()
+
+    assert client.get("/django-admin/").status_code == 302  # to its login page
+    settings.DJANGO_ADMIN_ENABLED = False
+    reload_urls()
+    try:
+        assert client.get("/django-admin/").status_code == 404
+    finally:
+        settings.DJANGO_ADMIN_ENABLED = True
+        reload_urls()
