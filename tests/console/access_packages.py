@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from django.core.files.base import ContentFile
+from django.core.files.uploadedfile import SimpleUploadedFile
 
-from pushes.models import AccountPackage
-from tests.console.access import ADMINS_POST, MEMBERS, Page
-
-if TYPE_CHECKING:
-    from pushes.models import App
+from pushes.models import AccountPackage, App
+from tests.console.access import ADMINS_POST, AUTHORS, MEMBERS, Page
 
 
 def _rejected(app: App) -> AccountPackage:
@@ -31,19 +29,36 @@ def _package(app: App) -> dict[str, Any]:
 
 
 def _package_with_report(app: App) -> dict[str, Any]:
-    """The only row that writes to storage: the report page needs a stored report."""
+    """The report page needs a stored report."""
     package = _rejected(app)
     package.error_report.save("report.csv", ContentFile(b"line,reason,value\r\n"), save=True)
     return {"package": package.code}
 
 
-# The upload without a file is refused with 400 once access is granted.
-UPLOAD = {"stranger": 404, "marketer": 400, "reviewer": 403, "app_admin": 400, "staff": 400}
+def _upload(app: App, kwargs: dict[str, Any]) -> dict[str, Any]:
+    # A new file object each time: a read one would upload as empty.
+    return {"file": SimpleUploadedFile("uploaded.txt", b"alice\nbob\n", "text/plain")}
+
+
+# Authors upload (a redirect to the new package's page); reviewers may not.
+UPLOAD = {**AUTHORS, "marketer": 302, "app_admin": 302, "staff": 302}
 
 PAGES: list[Page] = [
     Page("package-list", "get", MEMBERS),
-    Page("package-upload", "post", UPLOAD),
-    Page("package-retention", "post", ADMINS_POST, data={"days": "30"}),
+    Page(
+        "package-upload",
+        "post",
+        UPLOAD,
+        data=_upload,
+        done=lambda app, kw: app.packages.filter(original_name="uploaded.txt").exists(),
+    ),
+    Page(
+        "package-retention",
+        "post",
+        ADMINS_POST,
+        data={"days": "30"},
+        done=lambda app, kw: App.objects.get(pk=app.pk).package_retention_days == 30,
+    ),
     Page("package-detail", "get", MEMBERS, kwargs=_package),
     Page("package-status", "get", MEMBERS, kwargs=_package),
     Page("package-report", "get", MEMBERS, kwargs=_package_with_report),

@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from pushes.models import Push
+from django.utils import timezone
+
+from pushes.models import App, Push
 from pushes.services.pushes import push_submit
-from tests.console.access import EVERYONE, REVIEWERS, Page
+from tests.console.access import ADMINS_POST, EVERYONE, REVIEWERS, Page
 from tests.factories import make_push
-
-if TYPE_CHECKING:
-    from pushes.models import App
 
 
 def _pending(app: App) -> dict[str, Any]:
@@ -19,25 +18,56 @@ def _pending(app: App) -> dict[str, Any]:
 
 
 def _in_doubt(app: App) -> dict[str, Any]:
+    """In doubt, and just looked up without being found: it may be resent at once."""
     code = _pending(app)["code"]
-    Push.objects.filter(code=code).update(status=Push.Status.IN_DOUBT)
+    Push.objects.filter(code=code).update(
+        status=Push.Status.IN_DOUBT, lookup_state="", lookup_finished_at=timezone.now()
+    )
     return {"code": code}
 
 
-ADMINS_REDIRECT = {
-    "stranger": 404,
-    "marketer": 403,
-    "reviewer": 403,
-    "app_admin": 302,
-    "staff": 302,
-}
+def _reviewed(app: App, kwargs: dict[str, Any]) -> dict[str, Any]:
+    """What Approve posts: the hash of the content the reviewer saw."""
+    return {"content_hash": Push.objects.get(code=kwargs["code"]).content_hash}
+
+
+def _status(kwargs: dict[str, Any]) -> str:
+    return Push.objects.get(code=kwargs["code"]).status
+
+
 REVIEWERS_REDIRECT = {**REVIEWERS, "reviewer": 302, "app_admin": 302, "staff": 302}
 
 PAGES: list[Page] = [
     Page("review-queue", "get", EVERYONE),
     Page("review-detail", "get", REVIEWERS, kwargs=_pending),
-    Page("review-approve", "post", REVIEWERS_REDIRECT, kwargs=_pending),
-    Page("review-reject", "post", REVIEWERS_REDIRECT, kwargs=_pending, data={"comment": "no"}),
-    Page("push-mark-sent", "post", ADMINS_REDIRECT, kwargs=_in_doubt),
-    Page("push-resend", "post", ADMINS_REDIRECT, kwargs=_in_doubt),
+    Page(
+        "review-approve",
+        "post",
+        REVIEWERS_REDIRECT,
+        kwargs=_pending,
+        data=_reviewed,
+        done=lambda app, kw: _status(kw) == Push.Status.APPROVED,
+    ),
+    Page(
+        "review-reject",
+        "post",
+        REVIEWERS_REDIRECT,
+        kwargs=_pending,
+        data={"comment": "no"},
+        done=lambda app, kw: _status(kw) == Push.Status.REJECTED,
+    ),
+    Page(
+        "push-mark-sent",
+        "post",
+        ADMINS_POST,
+        kwargs=_in_doubt,
+        done=lambda app, kw: _status(kw) == Push.Status.SENT,
+    ),
+    Page(
+        "push-resend",
+        "post",
+        ADMINS_POST,
+        kwargs=_in_doubt,
+        done=lambda app, kw: _status(kw) == Push.Status.APPROVED,
+    ),
 ]
