@@ -329,9 +329,7 @@ def test_a_push_whose_app_moved_after_approval_is_not_sent(
     assert push.attempts.count() == 0 and gateway.pushes() == []
 
 
-def test_the_content_hash_covers_schedule_gateway_and_access_id(
-    app: App, marketer: User
-) -> None:
+def test_the_content_hash_covers_schedule_gateway_and_access_id(app: App, marketer: User) -> None:
     from pushes import snapshot
 
     push = make_push(app=app, author=marketer)
