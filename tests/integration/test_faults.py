@@ -7,13 +7,10 @@ beat would run it.
 
 from __future__ import annotations
 
-import os
-import subprocess
 import time
 from typing import TYPE_CHECKING
 
 import pytest
-from django.conf import settings
 from django.db import connection
 
 from pushes.models import DeliveryAttempt, Push
@@ -23,6 +20,7 @@ from pushes.tasks import deliver_push
 from tests.conftest import require
 from tests.factories import PackageFactory, make_push
 from tests.integration.conftest import wait_for
+from tests.integration.redis_server import private_redis_fixture  # noqa: F401
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -33,6 +31,7 @@ if TYPE_CHECKING:
     from pushes.models import App
     from tests.conftest import Gateway
     from tests.integration.conftest import Worker
+    from tests.integration.redis_server import RedisServer
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
 
@@ -52,6 +51,8 @@ def start_worker(
             "MEDIA_ROOT": str(settings.MEDIA_ROOT),
             "TPNS_READ_TIMEOUT": "10",
             "PUSH_RETRY_BACKOFF_SECONDS": "1",
+            "PUSH_LOOKUP_BACKOFF_SECONDS": "1",
+            "PUSH_LOOKUP_SETTLE_SECONDS": "0",
             "PUSHDECK_CRASH_AT": crash_at,
             **env,
         }
@@ -178,13 +179,13 @@ def test_two_workers_racing_for_one_push_send_it_once(
     start_worker: Callable[..., Worker], gateway: Gateway, app: App, marketer: User, reviewer: User
 ) -> None:
     gateway.bind("alice")
-    start_worker()
-    start_worker()
+    workers = [start_worker(), start_worker()]
     push = approve(app, marketer, reviewer, accounts="alice")
     for _ in range(6):
         deliver_push.delay(push.id)
     wait_status(push, Push.Status.SENT)
-    time.sleep(1.5)  # let the duplicates run: each must be a no-op
+    # Every one of the 7 queued deliveries has run (each but one a no-op) before we count.
+    wait_for(lambda: sum(w.finished("deliver_push") for w in workers) >= 7)
     sent_once(gateway, push)
     assert DeliveryAttempt.objects.filter(push=push, kind="push").count() == 1
 
@@ -267,13 +268,43 @@ def test_unknown_outcomes_are_in_doubt_never_resent(
 ) -> None:
     gateway.bind("alice")
     gateway.fault("push", action, **kwargs)
-    start_worker(TPNS_READ_TIMEOUT="1")
+    worker = start_worker(TPNS_READ_TIMEOUT="1", PUSH_LOOKUP_BACKOFF_SECONDS="3600")
     push = approve(app, marketer, reviewer, accounts="alice")
-    wait_status(push, Push.Status.IN_DOUBT)
-    deliver_push.delay(push.id)
-    time.sleep(1)
-    assert status_of(push) == Push.Status.IN_DOUBT
-    assert len(gateway.pushes()) == 1
+    # The unknown outcome is looked up at once, without a sweep, and found: it went out.
+    wait_status(push, Push.Status.SENT)
+    assert push.marker in push.err_msg
+    deliver_push.delay(push.id)  # a stray duplicate delivery
+    worker.wait_finished("deliver_push", 2)
+    worker.wait_finished("reconcile_push", 1)
+    sent_once(gateway, push)
+    assert push.attempts.filter(kind="push").count() == 1
+
+
+def test_killed_during_a_held_call_an_identical_earlier_push_never_settles_it(
+    start_worker: Callable[..., Worker], gateway: Gateway, app: App, marketer: User, reviewer: User
+) -> None:
+    """A recurring campaign: push A went out; identical push B's call is held and never
+    applied, and the worker dies during it. B must not become Sent with A's push_id."""
+    gateway.bind("alice", "bob")
+    campaign = {"accounts": "alice\nbob", "title": "Your weekly picks", "content": "New deals"}
+    steady = start_worker()
+    first = approve(app, marketer, reviewer, **campaign)
+    wait_status(first, Push.Status.SENT)
+    steady.stop()
+    gateway.fault("push", "sleep", seconds=3.5)  # held, then refused: nothing applied
+    doomed = start_worker()
+    second = approve(app, marketer, reviewer, **campaign)
+    wait_for(lambda: second.attempts.filter(kind="push").exists())
+    time.sleep(1)  # about a second into the held call
+    doomed.kill()
+    assert status_of(second) == Push.Status.SENDING
+    start_worker()
+    assert delivery.sweep()["in_doubt"] == 1
+    wait_for(lambda: status_of(second) == Push.Status.IN_DOUBT and second.lookup_state != "pending")
+    assert second.lookup_state == Push.LookupState.ABSENT, second.lookup_note
+    assert second.push_id == ""
+    first.refresh_from_db()
+    assert [p.push_id for p in gateway.pushes()] == [first.push_id]
 
 
 def test_postgres_connections_dropped_mid_call_nothing_is_lost_or_doubled(
@@ -282,7 +313,7 @@ def test_postgres_connections_dropped_mid_call_nothing_is_lost_or_doubled(
     require(connection.vendor == "postgresql", "needs PostgreSQL (DATABASE_URL)")
     gateway.bind("alice", "bob")
     gateway.fault("push", "sleep", seconds=3, after_apply=True)
-    start_worker()
+    worker = start_worker()
     first = approve(app, marketer, reviewer, accounts="alice")
     wait_for(gateway.pushes)  # the worker now waits for the answer, holding its connection
     with connection.cursor() as cursor:
@@ -293,7 +324,7 @@ def test_postgres_connections_dropped_mid_call_nothing_is_lost_or_doubled(
         assert cursor.fetchone()[0] >= 1
     # The worker cannot record the answer; the push stays `sending` until the sweeper
     # settles it, and the reconciler finds it in the gateway's records.
-    time.sleep(4)  # the gateway's answer arrives after 3 s
+    worker.wait_finished("deliver_push", 1)  # the answer came and could not be recorded
     assert status_of(first) == Push.Status.SENDING
     delivery.sweep()
     wait_status(first, Push.Status.SENT)
@@ -302,50 +333,29 @@ def test_postgres_connections_dropped_mid_call_nothing_is_lost_or_doubled(
     assert len(gateway.pushes()) == 2
 
 
-def _redis_restart() -> None:
-    subprocess.run(["redis-cli", "-h", "127.0.0.1", "shutdown", "nosave"], check=False, timeout=30)
-    subprocess.run(
-        [
-            "redis-server",
-            "--daemonize",
-            "yes",
-            "--bind",
-            "127.0.0.1",
-            "-::1",
-            "--port",
-            "6379",
-            "--save",
-            "",
-            "--appendonly",
-            "no",
-            "--dir",
-            "/var/lib/redis",
-            "--logfile",
-            "/var/log/redis/ci.log",
-        ],
-        check=True,
-        timeout=30,
-    )
-    wait_for(
-        lambda: (
-            subprocess.run(["redis-cli", "-h", "127.0.0.1", "ping"], capture_output=True).returncode
-            == 0
-        )
-    )
+def _redis_restart(redis: RedisServer) -> None:
+    """Crash the test's own broker: a Redis without persistence comes back empty."""
+    redis.restart()
 
 
 def test_redis_restarted_mid_run_nothing_is_lost(
-    start_worker: Callable[..., Worker], gateway: Gateway, app: App, marketer: User, reviewer: User
+    private_redis: RedisServer,
+    start_worker: Callable[..., Worker],
+    gateway: Gateway,
+    app: App,
+    marketer: User,
+    reviewer: User,
 ) -> None:
-    require(settings.CELERY_BROKER_URL.startswith("redis://"), "needs Redis (REDIS_URL)")
-    require(
-        os.path.isdir("/var/lib/redis") or os.geteuid() == 0, "needs to restart the local Redis"
-    )
+    from console.celery import app as celery_app
+
+    queue = celery_app.conf.task_default_queue
     gateway.bind("alice", "bob")
     # Queued while no worker runs; Redis keeps nothing on disk, so the restart loses it.
     lost = approve(app, marketer, reviewer, accounts="alice")
-    _redis_restart()
-    start_worker()
+    assert private_redis.queued(queue) == 1
+    _redis_restart(private_redis)
+    assert private_redis.queued(queue) == 0
+    start_worker(REDIS_URL=private_redis.url)
     sent_later = approve(app, marketer, reviewer, accounts="bob")
     wait_status(sent_later, Push.Status.SENT)
     assert status_of(lost) == Push.Status.APPROVED
