@@ -18,7 +18,7 @@ import shutil
 import socket
 import subprocess
 import time
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 import pytest
 import redis
@@ -133,7 +133,8 @@ class RedisServer:
             keys = [
                 f"{queue}{_PRIORITY_SEPARATOR}{step}" if step else queue for step in _PRIORITY_STEPS
             ]
-            return sum(int(client.llen(key)) for key in keys)
+            # The client is synchronous: LLEN answers an int, not an awaitable.
+            return sum(cast(int, client.llen(key)) for key in keys)
 
 
 def _use_broker(celery_app: Celery, url: str, transport_options: dict[str, Any]) -> None:
