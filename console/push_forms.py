@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import re
 from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
@@ -296,15 +295,14 @@ class PushForm(forms.Form):
         for name, messages in errors.items():
             field = PushForm.base_fields.get(SERVICE_TO_FORM_FIELD.get(name, name))
             for message in messages:
-                text = readable(message)
-                lines.append(f"{field.label}: {text}" if field is not None else text)
+                lines.append(f"{field.label}: {message}" if field is not None else message)
         return lines
 
     def add_service_errors(self, errors: Mapping[str, Iterable[str]]) -> None:
         """Errors from the push services, each next to the field it is about."""
         for name, messages in errors.items():
             name = SERVICE_TO_FORM_FIELD.get(name, name)
-            self.add_error(name if name in self.fields else None, [readable(m) for m in messages])
+            self.add_error(name if name in self.fields else None, list(messages))
 
     def mark_invalid(self) -> None:
         """Point assistive technology at each field's errors."""
@@ -325,35 +323,6 @@ class PushForm(forms.Form):
             return True
         values = [self[name].value() for name in ("expire_hours", "send_time", "open_target")]
         return any(v not in (None, "") for v in values) or self.open_action_value != "app"
-
-
-# The request schema names fields by their JSON path ("message.title: is required");
-# the form says it in words, next to the field.
-_PATH_PREFIX = re.compile(r"^(message(?:\.[a-z_]+)*|[a-z_]+)(\[\d+\])?: (.*)$", re.S)
-_PATH_WORDS = {
-    "message": "The message",
-    "message.title": "The title",
-    "message.content": "The content",
-    "expire_time": "Offline storage",
-    "send_time": "The scheduled time",
-    "account_type": "The account type",
-    "account_push_type": "Push to",
-    "message_type": "The push type",
-}
-
-
-def readable(message: str) -> str:
-    """A service error in words: "message.title: is required" → "The title is required."."""
-    match = _PATH_PREFIX.match(message)
-    if not match:
-        return message
-    path, index, rest = match.groups()
-    words = _PATH_WORDS.get(path)
-    if words is None:
-        if not path.startswith("message.") or index:
-            return message
-        words = "The " + path.rsplit(".", 1)[-1].replace("_", " ")
-    return f"{words} {rest}{'' if rest.endswith('.') else '.'}"
 
 
 class _UserChoiceField(forms.ModelChoiceField):  # type: ignore[type-arg]

@@ -29,19 +29,16 @@ from console.access import (
 from console.push_forms import PushFilterForm, PushForm
 from pushes import selectors, selectors_pushes, snapshot
 from pushes.account_types import account_type_label
+from pushes.errors import ContentChanged, Invalid, WrongState
 from pushes.models import App, Push
 from pushes.selectors_packages import package_list_valid
 from pushes.services.pushes import (
-    ContentChangedError,
-    PushStateError,
-    PushValidationError,
     push_cancel,
     push_save_draft,
     push_submit,
 )
 from pushes.services.test_push import (
     MAX_TEST_ACCOUNTS,
-    TestPushError,
     push_send_test,
 )
 from pushes.tpns.schema import MAX_MESSAGE_BYTES, TITLE_LIMITS, channel_warnings
@@ -103,10 +100,10 @@ def _save_draft(
 ) -> HttpResponse:
     try:
         push = push_save_draft(app=app, by=signed_in(request), fields=form.to_fields(), push=push)
-    except PushValidationError as exc:
+    except Invalid as exc:
         form.add_service_errors(exc.message_dict)
         return _render_form(request, app=app, form=form, push=push, status=400)
-    except PushStateError as exc:
+    except WrongState as exc:
         messages.error(request, str(exc))
         assert push is not None  # only an existing push has a state
         return redirect("console:push-detail", code=push.code)
@@ -210,15 +207,15 @@ def push_confirm(request: HttpRequest, code: UUID) -> HttpResponse:
         push = push_submit(
             push=push, by=signed_in(request), expected_hash=request.POST.get("preview_hash", "")
         )
-    except ContentChangedError:
+    except ContentChanged:
         messages.warning(
             request, "The push changed since this preview. Check it again, then Confirm."
         )
         return redirect("console:push-preview", code=push.code)
-    except PushValidationError:
+    except Invalid:
         messages.error(request, "The push cannot be submitted yet: fix the fields marked below.")
         return redirect(f"{reverse('console:push-edit', kwargs={'code': push.code})}?check=1")
-    except PushStateError as exc:
+    except WrongState as exc:
         messages.error(request, str(exc))
         return redirect("console:push-detail", code=push.code)
     messages.success(request, "Submitted for review. It is sent once a reviewer approves it.")
@@ -233,9 +230,9 @@ def push_test(request: HttpRequest, code: UUID) -> HttpResponse:
     target = "console:push-detail" if back else "console:push-preview"
     try:
         test = push_send_test(push=push, by=signed_in(request))
-    except TestPushError as exc:
+    except WrongState as exc:
         messages.error(request, str(exc))
-    except PushValidationError as exc:
+    except Invalid as exc:
         messages.error(request, "The test push was not sent: " + " ".join(exc.messages))
     else:
         messages.success(
@@ -316,7 +313,7 @@ def push_cancel_view(request: HttpRequest, code: UUID) -> HttpResponse:
     push = get_push_for_canceller(request, code)
     try:
         push = push_cancel(push=push, by=signed_in(request))
-    except PushStateError as exc:
+    except WrongState as exc:
         messages.error(request, str(exc))
     else:
         if push.status == Push.Status.CANCELLED:

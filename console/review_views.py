@@ -18,12 +18,10 @@ from django.views.decorators.http import require_POST
 from console.access import ADMINS, REVIEWERS, get_push_for_user, signed_in
 from pushes import selectors
 from pushes.account_types import account_type_label
+from pushes.errors import Invalid, PushdeckError
 from pushes.models import Push
 from pushes.services import delivery
 from pushes.services.pushes import (
-    ContentChangedError,
-    PushValidationError,
-    ReviewError,
     approvals_required,
     push_approve,
     push_reject,
@@ -69,7 +67,7 @@ def review_approve(request: HttpRequest, code: UUID) -> HttpResponse:
             comment=request.POST.get("comment", ""),
             expected_hash=request.POST.get("content_hash", ""),
         )
-    except (ReviewError, ContentChangedError) as exc:
+    except PushdeckError as exc:
         messages.error(request, str(exc))
         return redirect("console:review-detail", code=push.code)
     if push.status == Push.Status.APPROVED and push.queued_at is None:
@@ -91,10 +89,10 @@ def review_reject(request: HttpRequest, code: UUID) -> HttpResponse:
     push = get_push_for_user(request, code, roles=REVIEWERS)
     try:
         push_reject(push=push, by=signed_in(request), comment=request.POST.get("comment", ""))
-    except PushValidationError as exc:
+    except Invalid as exc:
         messages.error(request, " ".join(exc.messages))
         return redirect("console:review-detail", code=push.code)
-    except ReviewError as exc:
+    except PushdeckError as exc:
         messages.error(request, str(exc))
         return redirect("console:review-detail", code=push.code)
     messages.success(request, f"Rejected. {push.created_by.get_username()} was told why.")
@@ -109,7 +107,7 @@ def push_mark_sent(request: HttpRequest, code: UUID) -> HttpResponse:
         delivery.push_mark_sent(
             push=push, by=signed_in(request), push_id=request.POST.get("push_id", "")
         )
-    except ValueError as exc:
+    except PushdeckError as exc:
         messages.error(request, str(exc))
     else:
         messages.success(request, "Marked as sent.")
@@ -122,7 +120,7 @@ def push_resend(request: HttpRequest, code: UUID) -> HttpResponse:
     push = get_push_for_user(request, code, roles=ADMINS)
     try:
         delivery.push_resend(push=push, by=signed_in(request))
-    except ValueError as exc:
+    except PushdeckError as exc:
         messages.error(request, str(exc))
     else:
         messages.success(request, "Queued to be sent again.")

@@ -16,11 +16,11 @@ from django.views.decorators.http import require_POST
 
 from console.access import ADMINS, REVIEWERS, get_app_for_user, signed_in
 from console.push_forms import TestAccountsForm
+from pushes.errors import PushdeckError
 from pushes.models import TestAccountsChange
 from pushes.services import test_push as services
 from pushes.services.test_push import (
     MAX_TEST_ACCOUNTS,
-    TestAccountsError,
     pending_test_accounts_change,
 )
 
@@ -47,7 +47,7 @@ def app_test_accounts(request: HttpRequest, code: UUID) -> HttpResponse:
                 )
             except ValidationError as exc:
                 form.add_error("test_accounts", exc.message_dict["test_accounts"])
-            except TestAccountsError as exc:
+            except PushdeckError as exc:
                 messages.error(request, str(exc))
             else:
                 if change is None:
@@ -96,7 +96,7 @@ def app_test_accounts_decision(request: HttpRequest, code: UUID, change_id: int)
             messages.success(
                 request, "Approved: test pushes now go to this list." if approve else "Rejected."
             )
-    except TestAccountsError as exc:
+    except PushdeckError as exc:
         messages.error(request, str(exc))
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 
 from pushes.audit import audit_record
+from pushes.errors import Invalid, NotAllowed
 from pushes.models import App, Gateway, HealthPing, Membership, Role
 from pushes.services.queue import enqueue_on_commit
 
@@ -26,7 +26,7 @@ APP_FIELDS = (
 
 def _require_staff(by: AbstractBaseUser) -> None:
     if not getattr(by, "is_staff", False):
-        raise PermissionDenied("Only staff administrators can create apps.")
+        raise NotAllowed("Only staff administrators can create apps.")
 
 
 def _register_on_sandbox(app: App) -> None:
@@ -85,7 +85,7 @@ def app_update(*, app: App, by: User, secret_key: str | None = None, **fields: o
         if getattr(app, name) != value
     }
     if {"gateway", "access_id"} & changes.keys() and not by.is_staff:
-        raise PermissionDenied("Only staff administrators can change an app's gateway or AccessID.")
+        raise NotAllowed("Only staff administrators can change an app's gateway or AccessID.")
     was_on_sandbox = app.gateway == Gateway.SANDBOX and ({"gateway", "access_id"} & changes.keys())
     old_access_id = app.access_id
     for name, value in fields.items():
@@ -127,7 +127,7 @@ def app_set_paused(*, app: App, by: User, paused: bool) -> App:
 def membership_set(*, app: App, by: User, user: User, role: str) -> Membership:
     """Add a member, or change an existing member's role."""
     if role not in Role.values:
-        raise ValidationError({"role": f"Unknown role {role!r}."})
+        raise Invalid({"role": f"Unknown role {role!r}."})
     membership = Membership.objects.select_for_update().filter(app=app, user=user).first()
     if membership is None:
         membership = Membership(app=app, user=user, role=role)
@@ -155,7 +155,7 @@ def membership_set(*, app: App, by: User, user: User, role: str) -> Membership:
 @transaction.atomic
 def membership_remove(*, membership: Membership, by: User) -> None:
     if membership.user_id == by.pk and not by.is_staff:
-        raise ValidationError("You cannot remove yourself; ask another admin.")
+        raise Invalid("You cannot remove yourself; ask another admin.")
     audit_record(
         actor=by,
         action="member.removed",

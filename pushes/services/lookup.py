@@ -28,6 +28,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from pushes.audit import audit_record
+from pushes.errors import Invalid, WrongState
 from pushes.models import DeliveryAttempt, Push
 from pushes.notify import notify
 from pushes.services import budget
@@ -52,10 +53,6 @@ PAGE_SIZE = client.MAX_PUSH_RECORD_LIMIT
 CLOCK_MARGIN = timedelta(minutes=2)
 # A lookup that is running holds its turn this long; a dead worker's turn then expires.
 LEASE = timedelta(minutes=2)
-
-
-class InDoubtError(ValueError):
-    """Resend or mark-sent refused because of what the lookup knows (or does not yet)."""
 
 
 def marker_for(push: Push) -> str:
@@ -342,10 +339,14 @@ def push_mark_sent(*, push: Push, by: User, push_id: str = "") -> Push:
         and push_id.replace(",", "").isascii()
         and push_id.replace(",", "").isdigit()
     ):
-        raise InDoubtError("A push_id is the number TPNS gave the push, e.g. 1328245138690125824.")
+        raise Invalid(
+            {"push_id": "A push_id is the number TPNS gave the push, e.g. 1328245138690125824."}
+        )
     owner = Push.objects.filter(app_id=push.app_id, push_id=push_id).exclude(id=push.id)
     if push_id and owner.exists():
-        raise InDoubtError(f"push_id {push_id} already belongs to another push of this app.")
+        raise Invalid(
+            {"push_id": f"push_id {push_id} already belongs to another push of this app."}
+        )
     if not move(
         push,
         Status.IN_DOUBT,
@@ -356,7 +357,7 @@ def push_mark_sent(*, push: Push, by: User, push_id: str = "") -> Push:
         finished_at=timezone.now(),
         lookup_due_at=None,
     ):
-        raise InDoubtError("Only a push in doubt can be marked as sent.")
+        raise WrongState("Only a push in doubt can be marked as sent.")
     return push
 
 
@@ -365,9 +366,9 @@ def push_resend(*, push: Push, by: User) -> Push:
     fresh lookup has finished without finding it."""
     push.refresh_from_db()
     if push.status != Status.IN_DOUBT:
-        raise InDoubtError("Only a push in doubt can be resent.")
+        raise WrongState("Only a push in doubt can be resent.")
     if push.lookup_state == State.PENDING:
-        raise InDoubtError(
+        raise WrongState(
             "Pushdeck is still looking this push up in the gateway's records; "
             "resend it once the lookup has finished."
         )
@@ -376,7 +377,7 @@ def push_resend(*, push: Push, by: User) -> Push:
     if finished is None or timezone.now() - finished > fresh:
         with transaction.atomic():
             schedule(push, reason="resend requested", tries=push.lookup_tries)
-        raise InDoubtError(
+        raise WrongState(
             "Pushdeck is looking this push up in the gateway's records first, so it is not "
             "sent twice; resend it once the lookup has finished."
         )
@@ -390,7 +391,7 @@ def push_resend(*, push: Push, by: User) -> Push:
             lookup_state="",
             lookup_due_at=None,
         ):
-            raise InDoubtError("Only a push in doubt can be resent.")
+            raise WrongState("Only a push in doubt can be resent.")
         from pushes.tasks import deliver_push
 
         enqueue_on_commit(deliver_push, push.id)

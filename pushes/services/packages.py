@@ -15,13 +15,13 @@ from datetime import timedelta
 from typing import IO, TYPE_CHECKING, Any
 
 from celery.exceptions import SoftTimeLimitExceeded
-from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files import File
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
 from pushes.audit import audit_record
+from pushes.errors import Invalid, NotAllowed
 from pushes.models import AccountPackage, App, Push, Role
 from pushes.packages import (
     MAX_PACKAGE_BYTES,
@@ -56,7 +56,7 @@ _UTF8_BOM = "\ufeff"
 _FILE_NEEDED_BY = (Push.Status.PENDING_REVIEW, Push.Status.APPROVED, Push.Status.UPLOADING)
 
 
-class PackageUploadError(ValidationError):
+class PackageUploadError(Invalid):
     """An upload refused before anything was stored; the message names the file."""
 
 
@@ -92,7 +92,7 @@ def _refuse(name: str, reason: str) -> PackageUploadError:
 
 def _require_role(app: App, by: User, roles: tuple[str, ...]) -> None:
     if app.role_of(by) not in roles:
-        raise PermissionDenied
+        raise NotAllowed("Your role on this app does not allow this.")
 
 
 def package_upload(*, app: App, by: User, uploaded_file: UploadedFile) -> AccountPackage:
@@ -387,7 +387,7 @@ def package_set_retention(*, app: App, by: User, days: int | None) -> App:
     """How many days account package files are kept after upload (None: kept)."""
     _require_role(app, by, (Role.ADMIN,))
     if days is not None and not 1 <= days <= MAX_RETENTION_DAYS:
-        raise ValidationError(
+        raise Invalid(
             {"days": f"Keep files for 1–{MAX_RETENTION_DAYS} days, or leave it blank to keep them."}
         )
     before = app.package_retention_days

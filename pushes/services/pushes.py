@@ -7,12 +7,12 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 
 from pushes import snapshot
 from pushes.audit import audit_record
+from pushes.errors import ContentChanged, Invalid, NotAllowed, WrongState
 from pushes.models import AccountPackage, Approval, Push, PushRevision, Role
 from pushes.notify import notify
 from pushes.services.queue import enqueue_on_commit
@@ -23,22 +23,6 @@ if TYPE_CHECKING:
     from pushes.models import App
 
 MAX_TYPED_ACCOUNTS = 100_000
-
-
-class ReviewError(Exception):
-    """A review action that is not allowed (own push, wrong state)."""
-
-
-class PushStateError(Exception):
-    """The push is not in a state that allows this action."""
-
-
-class ContentChangedError(PushStateError):
-    """What was previewed or reviewed is not what the push holds now."""
-
-
-class PushValidationError(ValidationError):
-    """Errors keyed by the form field they belong to."""
 
 
 @dataclass(frozen=True)
@@ -124,12 +108,12 @@ def push_save_draft(*, app: App, by: User, fields: PushFields, push: Push | None
         push = Push.objects.select_for_update(of=("self",)).get(pk=push.pk)
         _require_author(push, by)
         if not push.is_editable:
-            raise PushStateError(
+            raise WrongState(
                 f"A push that is {push.get_status_display().lower()} cannot be edited."
             )
         created = False
     if fields.package is not None and fields.package.app_id != app.id:
-        raise PushValidationError({"package": "That package belongs to another app."})
+        raise Invalid({"package": "That package belongs to another app."})
     was = push.status
     _apply(push, fields)
     push.target = snapshot.target_for(push)
@@ -156,7 +140,7 @@ def _require_author(push: Push, by: User) -> None:
     # Only the author edits and submits; whoever changed a push could otherwise
     # approve what they wrote.
     if push.created_by_id != by.pk:
-        raise PermissionDenied("Only the author of a push can change or submit it.")
+        raise NotAllowed("Only the author of a push can change or submit it.")
 
 
 IOS_OPEN_ACTION = (
@@ -221,8 +205,27 @@ def _form_field(path: str) -> str:
     )
 
 
+# The request schema names fields by their JSON path; people read the field's name.
+_PATH_WORDS = {
+    "message": "The message",
+    "message.title": "The title",
+    "message.content": "The content",
+    "expire_time": "Offline storage",
+    "send_time": "The scheduled time",
+    "account_type": "The account type",
+    "account_push_type": "Push to",
+    "message_type": "The push type",
+}
+
+
 def _sentence(path: str, message: str) -> str:
-    return f"{path}: {message}" if path else message
+    """A schema problem in words: ("message.title", "is required") → "The title is required."."""
+    words = _PATH_WORDS.get(path)
+    if words is None and path.startswith("message.") and "[" not in path:
+        words = "The " + path.rsplit(".", 1)[-1].replace("_", " ")
+    if words is None:
+        return f"{path}: {message}" if path else message
+    return f"{words} {message}{'' if message.endswith('.') else '.'}"
 
 
 @transaction.atomic
@@ -238,15 +241,15 @@ def push_submit(*, push: Push, by: User, expected_hash: str | None = None) -> Pu
     )
     _require_author(push, by)
     if push.status not in {Push.Status.DRAFT, Push.Status.REJECTED}:
-        raise PushStateError(
+        raise WrongState(
             f"Only drafts can be submitted; this push is {push.get_status_display().lower()}."
         )
     errors = validate_for_submit(push)
     if errors:
-        raise PushValidationError(errors)
+        raise Invalid(errors)
     snap = snapshot.snapshot(push)
     if expected_hash is not None and snapshot.content_hash(snap) != expected_hash:
-        raise ContentChangedError("The push changed since it was previewed; check it again.")
+        raise ContentChanged("The push changed since it was previewed; check it again.")
     push.target = snap["target"]
     push.total_count = snap["total_count"]
     push.payload = snap["payload"]
@@ -295,21 +298,19 @@ def push_approve(
     """
     push = Push.objects.select_for_update(of=("self",)).select_related("app").get(pk=push.pk)
     if push.created_by_id == by.pk:
-        raise ReviewError("You cannot approve your own push.")
+        raise NotAllowed("You cannot approve your own push.")
     if expected_hash is not None and expected_hash != push.content_hash:
-        raise ContentChangedError("The push changed while you were reviewing it. Review it again.")
+        raise ContentChanged("The push changed while you were reviewing it. Review it again.")
     revision = push.revisions.order_by("-number").first()
     already = revision is not None and revision.approvals.filter(reviewer=by).exists()
     if push.status != Push.Status.PENDING_REVIEW or revision is None:
         if already:
             return push
-        raise ReviewError(f"This push is {push.get_status_display().lower()}, not pending review.")
+        raise WrongState(f"This push is {push.get_status_display().lower()}, not pending review.")
     if already:
         return push
     if push.send_time is not None and push.send_time <= timezone.now():
-        raise ReviewError(
-            "Its scheduled time has passed. The author must change or clear it first."
-        )
+        raise WrongState("Its scheduled time has passed. The author must change or clear it first.")
     Approval.objects.create(
         push=push,
         revision=revision,
@@ -359,13 +360,11 @@ def _not_queued(push: Push) -> None:
 def push_reject(*, push: Push, by: User, comment: str) -> Push:
     push = Push.objects.select_for_update(of=("self",)).get(pk=push.pk)
     if push.created_by_id == by.pk:
-        raise ReviewError("You cannot review your own push.")
+        raise NotAllowed("You cannot review your own push.")
     if not comment.strip():
-        raise PushValidationError(
-            {"comment": "Say why the push is rejected, so the author can fix it."}
-        )
+        raise Invalid({"comment": "Say why the push is rejected, so the author can fix it."})
     if push.status != Push.Status.PENDING_REVIEW:
-        raise ReviewError(f"This push is {push.get_status_display().lower()}, not pending review.")
+        raise WrongState(f"This push is {push.get_status_display().lower()}, not pending review.")
     push.status = Push.Status.REJECTED
     push.reviewed_by, push.reviewed_at, push.review_comment = by, timezone.now(), comment.strip()
     push.save()
@@ -394,9 +393,7 @@ def push_cancel(*, push: Push, by: User) -> Push:
             audit_record(actor=by, action="push.cancel_requested", obj=push)
             cancel_scheduled_push.delay_on_commit(push.id, by.pk)
             return push
-        raise PushStateError(
-            f"A push that is {push.get_status_display().lower()} cannot be cancelled."
-        )
+        raise WrongState(f"A push that is {push.get_status_display().lower()} cannot be cancelled.")
     audit_record(actor=by, action="push.cancelled", obj=push)
     return push
 

@@ -9,14 +9,14 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
 from pushes import snapshot
 from pushes.audit import audit_record
+from pushes.errors import Invalid, NotAllowed, WrongState
 from pushes.models import App, Push, Role, TestAccountsChange
-from pushes.services.pushes import PushValidationError, parse_typed_accounts
+from pushes.services.pushes import parse_typed_accounts
 from pushes.services.queue import enqueue_on_commit
 
 if TYPE_CHECKING:
@@ -38,23 +38,17 @@ _COPIED = (
 )
 
 
-class TestPushError(Exception):
-    """A test push that cannot be sent (no test accounts, paused app)."""
-
-    __test__ = False  # not a pytest test class, despite the name
-
-
 @transaction.atomic
 def push_send_test(*, push: Push, by: User) -> Push:
     """Send the push's content now to the app's test accounts, without review."""
     app = App.objects.select_for_update().get(pk=push.app_id)
     if not app.test_accounts:
-        raise TestPushError(
+        raise WrongState(
             "This app has no test accounts. An admin can add up to "
             f"{MAX_TEST_ACCOUNTS} on the app's Test accounts page."
         )
     if app.is_paused:
-        raise TestPushError(f"“{app.name}” is paused: nothing is sent until an admin resumes it.")
+        raise WrongState(f"“{app.name}” is paused: nothing is sent until an admin resumes it.")
     test = Push(
         app=app,
         created_by=by,
@@ -72,7 +66,7 @@ def push_send_test(*, push: Push, by: User) -> Push:
         for problem in problems:
             name = "title" if "title" in problem.field else "content"
             errors.setdefault(name, []).append(str(problem))
-        raise PushValidationError(errors)
+        raise Invalid(errors)
     snap = snapshot.snapshot(test)
     now = timezone.now()
     test.target = snap["target"]
@@ -102,12 +96,6 @@ def push_send_test(*, push: Push, by: User) -> Push:
     return test
 
 
-class TestAccountsError(Exception):
-    """A change of test accounts that this person may not make or decide."""
-
-    __test__ = False  # not a pytest test class, despite the name
-
-
 def _check_list(text: str) -> list[str]:
     typed = parse_typed_accounts(text)
     messages = [f"Line {line}: {reason}" if line else reason for line, reason in typed.errors]
@@ -116,7 +104,7 @@ def _check_list(text: str) -> list[str]:
             f"{len(typed.accounts)} accounts: an app has at most {MAX_TEST_ACCOUNTS} test accounts."
         )
     if messages:
-        raise ValidationError({"test_accounts": messages})
+        raise Invalid({"test_accounts": messages})
     return typed.accounts
 
 
@@ -137,7 +125,7 @@ def app_test_accounts_propose(*, app: App, by: User, text: str) -> TestAccountsC
     """Propose a new list (one per line, at most 20). It replaces a pending proposal and
     takes effect only when another admin or reviewer approves it. None: nothing changes."""
     if app.role_of(by) != Role.ADMIN:
-        raise TestAccountsError("Only an admin of the app can change its test accounts.")
+        raise NotAllowed("Only an admin of the app can change its test accounts.")
     accounts = _check_list(text)
     app = App.objects.select_for_update().get(pk=app.pk)
     pending = pending_test_accounts_change(app=app)
@@ -164,15 +152,15 @@ def app_test_accounts_decide(
     change = TestAccountsChange.objects.select_for_update().get(pk=change.pk)
     app = App.objects.select_for_update().get(pk=change.app_id)
     if change.status != TestAccountsChange.Status.PENDING:
-        raise TestAccountsError(f"This change is {change.get_status_display().lower()} already.")
+        raise WrongState(f"This change is {change.get_status_display().lower()} already.")
     if change.proposed_by_id == by.pk:
-        raise TestAccountsError(
+        raise NotAllowed(
             "You proposed this list: another admin or reviewer of the app must approve it."
         )
     if app.role_of(by) not in (Role.ADMIN, Role.REVIEWER):
-        raise TestAccountsError("Only an admin or reviewer of the app can decide on this change.")
+        raise NotAllowed("Only an admin or reviewer of the app can decide on this change.")
     if not approve and not comment.strip():
-        raise ValidationError({"comment": "Say why the list is rejected."})
+        raise Invalid({"comment": "Say why the list is rejected."})
     status = TestAccountsChange.Status.APPROVED if approve else TestAccountsChange.Status.REJECTED
     before = list(app.test_accounts)
     _close(change, by=by, status=status, comment=comment.strip())
@@ -206,9 +194,9 @@ def app_test_accounts_decide(
 def app_test_accounts_withdraw(*, change: TestAccountsChange, by: User) -> TestAccountsChange:
     change = TestAccountsChange.objects.select_for_update().get(pk=change.pk)
     if change.status != TestAccountsChange.Status.PENDING:
-        raise TestAccountsError(f"This change is {change.get_status_display().lower()} already.")
+        raise WrongState(f"This change is {change.get_status_display().lower()} already.")
     if change.proposed_by_id != by.pk and change.app.role_of(by) != Role.ADMIN:
-        raise TestAccountsError("Only its author or an admin of the app can withdraw it.")
+        raise NotAllowed("Only its author or an admin of the app can withdraw it.")
     _close(change, by=by, status=TestAccountsChange.Status.WITHDRAWN)
     return change
 

@@ -11,6 +11,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
+from pushes.errors import Invalid
 from pushes.models import App, AuditEvent, Push, PushRevision, Role
 from pushes.services.pushes import IOS_OPEN_ACTION, push_submit
 from tests.factories import MembershipFactory, PackageFactory, UserFactory, make_push
@@ -584,12 +585,12 @@ def test_an_ios_app_refuses_an_open_location_it_would_not_send(
 
 
 def test_an_ios_push_with_an_open_location_cannot_be_submitted(app: App, marketer: User) -> None:
-    from pushes.services.pushes import PushValidationError, push_submit
+    from pushes.services.pushes import push_submit
 
     App.objects.filter(id=app.id).update(platform="ios")
     push = make_push(app=App.objects.get(id=app.id), author=marketer)
     Push.objects.filter(id=push.id).update(open_action="url", open_target="https://e.com/x")
     push.refresh_from_db()
-    with pytest.raises(PushValidationError) as refused:
+    with pytest.raises(Invalid) as refused:
         push_submit(push=push, by=marketer)
     assert IOS_OPEN_ACTION in str(refused.value)

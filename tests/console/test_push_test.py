@@ -9,9 +9,9 @@ from django.urls import reverse
 
 from pushes import snapshot
 from pushes.audit import verify_chain
+from pushes.errors import PushdeckError
 from pushes.models import App, AuditEvent, Push, TestAccountsChange
 from pushes.services.test_push import (
-    TestAccountsError,
     app_test_accounts_decide,
     app_test_accounts_propose,
 )
@@ -152,7 +152,7 @@ def test_a_second_person_approves_the_list_and_the_test_push_page_names_them(
 ) -> None:
     change = app_test_accounts_propose(app=app, by=app_admin, text="qa-1\nqa-2")
     assert change is not None
-    with pytest.raises(TestAccountsError, match="another admin or reviewer"):
+    with pytest.raises(PushdeckError, match="another admin or reviewer"):
         app_test_accounts_decide(change=change, by=app_admin, approve=True)
     assert App.objects.get(id=app.id).test_accounts == []
     client.force_login(reviewer)
@@ -208,11 +208,11 @@ def test_a_rejection_needs_a_reason_and_leaves_the_list(
 def test_a_marketer_can_neither_propose_nor_approve(
     app: App, app_admin: User, marketer: User
 ) -> None:
-    with pytest.raises(TestAccountsError):
+    with pytest.raises(PushdeckError):
         app_test_accounts_propose(app=app, by=marketer, text="qa-1")
     change = app_test_accounts_propose(app=app, by=app_admin, text="qa-1")
     assert change is not None
-    with pytest.raises(TestAccountsError):
+    with pytest.raises(PushdeckError):
         app_test_accounts_decide(change=change, by=marketer, approve=True)
     assert App.objects.get(id=app.id).test_accounts == []
 

@@ -10,6 +10,7 @@ import pytest
 from django.utils import timezone
 
 from pushes.audit import verify_chain
+from pushes.errors import WrongState
 from pushes.models import AuditEvent, DeliveryAttempt, Push
 from pushes.services import delivery
 from pushes.services.delivery import push_deliver, push_reconcile, sweep
@@ -399,12 +400,12 @@ def test_a_claim_reads_the_pause_from_the_database_not_the_loaded_push(
 def test_a_push_being_sent_cannot_be_cancelled(
     app: App, marketer: User, reviewer: User, app_admin: User
 ) -> None:
-    from pushes.services.pushes import PushStateError, push_cancel
+    from pushes.services.pushes import push_cancel
 
     push = approved(app, marketer, reviewer, accounts="alice")
     Push.objects.filter(id=push.id).update(status=Push.Status.SENDING)
     push.refresh_from_db()
-    with pytest.raises(PushStateError, match="cannot be cancelled"):
+    with pytest.raises(WrongState, match="cannot be cancelled"):
         push_cancel(push=push, by=app_admin)
     assert Push.objects.get(id=push.id).status == Push.Status.SENDING
 

@@ -14,10 +14,11 @@ import pytest
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from pushes.errors import PushdeckError
 from pushes.models import AuditEvent, GatewayCallBudget, Push
 from pushes.services import budget, delivery, lookup
 from pushes.services.delivery import push_deliver
-from pushes.services.lookup import InDoubtError, push_reconcile
+from pushes.services.lookup import push_reconcile
 from pushes.services.pushes import push_approve, push_submit
 from tests.factories import PackageFactory, make_push
 
@@ -333,7 +334,7 @@ def test_resend_waits_for_a_finished_fresh_lookup(
 ) -> None:
     gateway.bind("alice")
     push = in_doubt(gateway, approved(app, marketer, reviewer, accounts="alice"), applied=False)
-    with pytest.raises(InDoubtError, match="still looking"):
+    with pytest.raises(PushdeckError, match="still looking"):
         delivery.push_resend(push=push, by=app_admin)
     assert push_reconcile(push_id=push.id) == State.ABSENT
     # An old conclusion is looked at again first.
@@ -341,7 +342,7 @@ def test_resend_waits_for_a_finished_fresh_lookup(
         lookup_finished_at=timezone.now()
         - timedelta(seconds=settings.PUSH_LOOKUP_FRESH_SECONDS + 1)
     )
-    with pytest.raises(InDoubtError, match="looking this push up"):
+    with pytest.raises(PushdeckError, match="looking this push up"):
         delivery.push_resend(push=push, by=app_admin)
     assert Push.objects.get(id=push.id).lookup_state == State.PENDING
     assert push_reconcile(push_id=push.id) == State.ABSENT
@@ -358,7 +359,7 @@ def test_resend_finds_a_push_that_did_go_out_instead_of_sending_it_again(
     gateway.bind("alice")
     push = in_doubt(gateway, approved(app, marketer, reviewer, accounts="alice"), applied=True)
     Push.objects.filter(id=push.id).update(lookup_state="")  # never looked up
-    with pytest.raises(InDoubtError):
+    with pytest.raises(PushdeckError):
         delivery.push_resend(push=push, by=app_admin)
     assert push_reconcile(push_id=push.id) == State.FOUND
     assert len(gateway.pushes()) == 1
@@ -372,6 +373,6 @@ def test_mark_sent_refuses_another_pushs_push_id(
     Push.objects.filter(id=other.id).update(status=Push.Status.SENT, push_id="777")
     Push.objects.filter(id=push.id).update(status=Push.Status.IN_DOUBT)
     push.refresh_from_db()
-    with pytest.raises(InDoubtError, match="another push"):
+    with pytest.raises(PushdeckError, match="another push"):
         delivery.push_mark_sent(push=push, by=app_admin, push_id="777")
     assert Push.objects.get(id=push.id).status == Push.Status.IN_DOUBT

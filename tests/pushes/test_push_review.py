@@ -6,12 +6,10 @@ import pytest
 from django.db import IntegrityError, transaction
 
 from pushes.audit import verify_chain
+from pushes.errors import Invalid, PushdeckError, WrongState
 from pushes.models import Approval, AuditEvent, Notification, Push, PushRevision
 from pushes.services.pushes import (
     PushFields,
-    PushStateError,
-    PushValidationError,
-    ReviewError,
     push_approve,
     push_cancel,
     push_reject,
@@ -57,7 +55,7 @@ def test_submit_freezes_payload_and_hash(app: App, marketer: User) -> None:
 
 def test_submit_errors_name_the_field_and_line(app: App, marketer: User) -> None:
     push = make_push(app=app, author=marketer, accounts="alice\nx\n", title="")
-    with pytest.raises(PushValidationError) as caught:
+    with pytest.raises(Invalid) as caught:
         push_submit(push=push, by=marketer)
     assert caught.value.message_dict == {
         "accounts_text": ["Line 2: account has 1 character; accounts have 2–100 characters"]
@@ -68,7 +66,7 @@ def test_submit_errors_name_the_field_and_line(app: App, marketer: User) -> None
 
 def test_empty_title_is_refused_for_a_notification(app: App, marketer: User) -> None:
     push = make_push(app=app, author=marketer, title="")
-    with pytest.raises(PushValidationError) as caught:
+    with pytest.raises(Invalid) as caught:
         push_submit(push=push, by=marketer)
     assert list(caught.value.message_dict) == ["title"]
 
@@ -110,7 +108,7 @@ def test_package_hash_is_part_of_the_content(app: App, marketer: User) -> None:
 
 def test_a_package_of_another_app_is_refused(app: App, marketer: User) -> None:
     foreign = PackageFactory()
-    with pytest.raises(PushValidationError):
+    with pytest.raises(Invalid):
         make_push(app=app, author=marketer, source="package", package=foreign)
 
 
@@ -132,7 +130,7 @@ def test_approval_queues_delivery_after_commit(
 
 def test_the_author_cannot_approve_their_own_push(app: App, app_admin: User) -> None:
     push = push_submit(push=make_push(app=app, author=app_admin), by=app_admin)
-    with pytest.raises(ReviewError, match="your own push"):
+    with pytest.raises(PushdeckError, match="your own push"):
         push_approve(push=push, by=app_admin)
     push.refresh_from_db()
     assert push.status == Push.Status.PENDING_REVIEW
@@ -191,7 +189,7 @@ def test_editing_after_submission_voids_the_review(
         fields=PushFields(title="Changed", content="20% off today", accounts_text="alice\nbob\n"),
     )
     assert edited.status == Push.Status.DRAFT
-    with pytest.raises(ReviewError):
+    with pytest.raises(PushdeckError):
         push_approve(push=edited, by=reviewer)
     resubmitted = push_submit(push=edited, by=marketer)
     assert resubmitted.content_hash != push.content_hash
@@ -202,7 +200,7 @@ def test_reject_needs_a_comment_and_tells_the_author(
     app: App, marketer: User, reviewer: User
 ) -> None:
     push = push_submit(push=make_push(app=app, author=marketer), by=marketer)
-    with pytest.raises(PushValidationError):
+    with pytest.raises(Invalid):
         push_reject(push=push, by=reviewer, comment=" ")
     push_reject(push=push, by=reviewer, comment="Typo in the title")
     push.refresh_from_db()
@@ -224,7 +222,7 @@ def test_cancel_before_sending_but_not_after(app: App, marketer: User) -> None:
     push = push_submit(push=make_push(app=app, author=marketer), by=marketer)
     push_cancel(push=push, by=marketer)
     assert push.status == Push.Status.CANCELLED
-    with pytest.raises(PushStateError):
+    with pytest.raises(WrongState):
         push_cancel(push=push, by=marketer)
 
 
@@ -269,7 +267,7 @@ def test_only_the_author_edits_or_submits(app: App, marketer: User, app_admin: U
 def test_an_approval_binds_to_the_hash_the_reviewer_saw(
     app: App, marketer: User, reviewer: User
 ) -> None:
-    from pushes.services.pushes import ContentChangedError
+    from pushes.services.pushes import ContentChanged
 
     push = push_submit(push=make_push(app=app, author=marketer), by=marketer)
     seen = push.content_hash
@@ -280,7 +278,7 @@ def test_an_approval_binds_to_the_hash_the_reviewer_saw(
         fields=PushFields(title="Something else", content="x", accounts_text="alice"),
     )
     push_submit(push=edited, by=marketer)
-    with pytest.raises(ContentChangedError):
+    with pytest.raises(ContentChanged):
         push_approve(push=push, by=reviewer, expected_hash=seen)
     push.refresh_from_db()
     assert push.status == Push.Status.PENDING_REVIEW
@@ -314,7 +312,7 @@ def test_a_push_whose_time_has_passed_cannot_be_approved(
         by=marketer,
     )
     Push.objects.filter(pk=push.pk).update(send_time=timezone.now() - timezone.timedelta(minutes=1))
-    with pytest.raises(ReviewError, match="scheduled time has passed"):
+    with pytest.raises(PushdeckError, match="scheduled time has passed"):
         push_approve(push=push, by=reviewer)
 
 
