@@ -8,7 +8,9 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 
-from pushes.models import App, Push, Role
+from pushes import permissions
+from pushes.models import App, Push
+from pushes.permissions import ADMINS, AUTHORS, REVIEWERS
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
@@ -17,9 +19,7 @@ if TYPE_CHECKING:
     from django.contrib.auth.models import User
     from django.http import HttpRequest
 
-ADMINS = (Role.ADMIN,)
-AUTHORS = (Role.ADMIN, Role.MARKETER)
-REVIEWERS = (Role.ADMIN, Role.REVIEWER)
+__all__ = ["ADMINS", "AUTHORS", "REVIEWERS"]
 
 
 def get_app_for_user(
@@ -47,24 +47,17 @@ def get_push_for_user(
     return push
 
 
-def is_author(request: HttpRequest, push: Push, role: str | None) -> bool:
-    """Only the author edits and submits a push, while still allowed to author on its app:
-    a second person who changed it could otherwise approve what they wrote."""
-    return role in AUTHORS and push.created_by_id == request.user.pk
-
-
 def get_push_for_author(request: HttpRequest, code: UUID) -> Push:
     push = get_push_for_user(request, code)
-    if not is_author(request, push, push.app.role_of(request.user)):
+    if not permissions.is_author(push, request.user):
         raise PermissionDenied
     return push
 
 
 def get_push_for_canceller(request: HttpRequest, code: UUID) -> Push:
-    """The author or an admin of the app may cancel."""
+    """Whoever may cancel it (pushes/permissions.py: its author or an admin of the app)."""
     push = get_push_for_user(request, code)
-    role = push.app.role_of(request.user)
-    if not (is_author(request, push, role) or role in ADMINS):
+    if not permissions.may_cancel(push, request.user):
         raise PermissionDenied
     return push
 
@@ -75,5 +68,5 @@ def signed_in(request: HttpRequest) -> User:
 
 
 def require_staff(request: HttpRequest) -> None:
-    if not request.user.is_staff:
+    if not permissions.is_staff(request.user):
         raise PermissionDenied

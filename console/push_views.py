@@ -18,16 +18,14 @@ from django.views.decorators.http import require_POST
 from console.access import (
     ADMINS,
     AUTHORS,
-    REVIEWERS,
     get_app_for_user,
     get_push_for_author,
     get_push_for_canceller,
     get_push_for_user,
-    is_author,
     signed_in,
 )
 from console.push_forms import PushFilterForm, PushForm
-from pushes import selectors, selectors_pushes, snapshot
+from pushes import permissions, selectors, selectors_pushes, snapshot
 from pushes.account_types import account_type_label
 from pushes.errors import ContentChanged, Invalid, WrongState
 from pushes.models import App, Push
@@ -281,26 +279,17 @@ def push_status(request: HttpRequest, code: UUID) -> HttpResponse:
 
 
 def _status_context(request: HttpRequest, push: Push) -> dict[str, Any]:
-    role = push.app.role_of(request.user)
-    can_write = is_author(request, push, role)
-    review_url = ""
-    if role in REVIEWERS and push.status == Push.Status.PENDING_REVIEW:
-        review_url = reverse("console:review-detail", kwargs={"code": push.code})
-    cancellable = push.status in Push.CANCELLABLE or (
-        push.status == Push.Status.SENT
-        and push.target == "package_account_push"
-        and push.send_time is not None
-        and push.send_time > timezone.now()
+    actions = permissions.push_actions(push, request.user)
+    review_url = (
+        reverse("console:review-detail", kwargs={"code": push.code}) if actions.can_review else ""
     )
     return {
         "push": push,
         "app": push.app,
-        "role": role,
-        "can_edit": can_write and push.is_editable and not push.is_test,
-        "can_submit": can_write
-        and not push.is_test
-        and push.status in {Push.Status.DRAFT, Push.Status.REJECTED},
-        "can_cancel": (can_write or role in ADMINS) and cancellable,
+        "role": push.app.role_of(request.user),
+        "can_edit": actions.can_edit,
+        "can_submit": actions.can_submit,
+        "can_cancel": actions.can_cancel,
         "returns_to_draft": push.status != Push.Status.DRAFT,
         "review_url": review_url,
         "live": push.is_in_flight or push.lookup_state == Push.LookupState.PENDING,
@@ -341,9 +330,7 @@ def push_list(request: HttpRequest) -> HttpResponse:
     editable = {
         push.pk
         for push in page.object_list
-        if push.is_editable
-        and not push.is_test
-        and is_author(request, push, roles.get(push.app_id) or push.app.role_of(user))
+        if permissions.can_edit(push, user, role=roles.get(push.app_id) or push.app.role_of(user))
     }
     params = request.GET.copy()
     params.pop("page", None)

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 
 from django.db.models import Count, F, Q, QuerySet
 
+from pushes import permissions
 from pushes.models import (
     App,
     Approval,
@@ -28,7 +29,7 @@ if TYPE_CHECKING:
 
 def app_list_for_user(*, user: User) -> QuerySet[App]:
     apps = App.objects.annotate(member_count=Count("memberships", distinct=True))
-    if getattr(user, "is_staff", False):
+    if permissions.is_staff(user):
         return apps.order_by("name")
     return apps.filter(memberships__user_id=user.pk).order_by("name")
 
@@ -43,7 +44,7 @@ def membership_list(*, app: App) -> QuerySet[Membership]:
 
 def audit_list_for_user(*, user: User) -> QuerySet[AuditEvent]:
     events = AuditEvent.objects.select_related("app").order_by("-id")
-    if getattr(user, "is_staff", False):
+    if permissions.is_staff(user):
         return events
     admin_of = Membership.objects.filter(user_id=user.pk, role=Role.ADMIN).values("app_id")
     return events.filter(Q(app_id__in=admin_of))
@@ -58,7 +59,7 @@ def review_queue_for_user(*, user: User) -> QuerySet[Push]:
     pushes = Push.objects.filter(status=Push.Status.PENDING_REVIEW).select_related(
         "app", "created_by", "package"
     )
-    if not getattr(user, "is_staff", False):
+    if not permissions.is_staff(user):
         reviews = Membership.objects.filter(
             user_id=user.pk, role__in=[Role.REVIEWER, Role.ADMIN]
         ).values("app_id")

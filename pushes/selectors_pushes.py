@@ -13,6 +13,7 @@ from django.contrib.auth import get_user_model
 from django.db.models import QuerySet
 from django.utils import timezone
 
+from pushes import permissions
 from pushes.models import AccountPackage, App, Membership, Push, Role
 from pushes.services.pushes import MAX_TYPED_ACCOUNTS, parse_typed_accounts, validate_for_submit
 from pushes.tpns.schema import MAX_ACCOUNTS_PER_LIST
@@ -27,7 +28,7 @@ _MAX_LISTED = 20
 
 def _visible_app_ids(user: User) -> QuerySet[Membership, Any] | None:
     """None for staff (every app), otherwise the ids of the apps the user belongs to."""
-    if getattr(user, "is_staff", False):
+    if permissions.is_staff(user):
         return None
     return Membership.objects.filter(user_id=user.pk).values("app_id")
 
@@ -40,7 +41,7 @@ def apps_for_push_list(*, user: User) -> QuerySet[App]:
 
 def apps_user_can_push(*, user: User) -> QuerySet[App]:
     """Apps where the user may create pushes (marketers and admins; staff: all)."""
-    if getattr(user, "is_staff", False):
+    if permissions.is_staff(user):
         return App.objects.order_by("name")
     authors = Membership.objects.filter(
         user_id=user.pk, role__in=[Role.ADMIN, Role.MARKETER]

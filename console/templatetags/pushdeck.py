@@ -4,8 +4,8 @@ from typing import Any
 
 from django import template
 
-from pushes import selectors
-from pushes.models import Push, Role
+from pushes import permissions, selectors
+from pushes.models import Push
 
 register = template.Library()
 
@@ -36,6 +36,6 @@ def push_timeline(context: dict[str, Any], push: Push) -> dict[str, Any]:
     return {
         "push": push,
         "entries": selectors.push_timeline(push=push),
-        "can_resolve": user is not None and push.app.role_of(user) == Role.ADMIN,
+        "can_resolve": user is not None and permissions.can_resolve(push, user),
         "csrf_token": context.get("csrf_token"),
     }

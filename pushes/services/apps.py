@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING
 
 from django.db import transaction
 
+from pushes import permissions
 from pushes.audit import audit_record
 from pushes.errors import Invalid, NotAllowed
 from pushes.models import App, Gateway, HealthPing, Membership, Role
@@ -25,8 +26,7 @@ APP_FIELDS = (
 
 
 def _require_staff(by: AbstractBaseUser) -> None:
-    if not getattr(by, "is_staff", False):
-        raise NotAllowed("Only staff administrators can create apps.")
+    permissions.require(permissions.is_staff(by), "Only staff administrators can create apps.")
 
 
 def _register_on_sandbox(app: App) -> None:
@@ -84,7 +84,7 @@ def app_update(*, app: App, by: User, secret_key: str | None = None, **fields: o
         for name, value in fields.items()
         if getattr(app, name) != value
     }
-    if {"gateway", "access_id"} & changes.keys() and not by.is_staff:
+    if {"gateway", "access_id"} & changes.keys() and not permissions.is_staff(by):
         raise NotAllowed("Only staff administrators can change an app's gateway or AccessID.")
     was_on_sandbox = app.gateway == Gateway.SANDBOX and ({"gateway", "access_id"} & changes.keys())
     old_access_id = app.access_id
@@ -154,7 +154,7 @@ def membership_set(*, app: App, by: User, user: User, role: str) -> Membership:
 
 @transaction.atomic
 def membership_remove(*, membership: Membership, by: User) -> None:
-    if membership.user_id == by.pk and not by.is_staff:
+    if membership.user_id == by.pk and not permissions.is_staff(by):
         raise Invalid("You cannot remove yourself; ask another admin.")
     audit_record(
         actor=by,

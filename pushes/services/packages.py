@@ -20,8 +20,9 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from pushes import permissions
 from pushes.audit import audit_record
-from pushes.errors import Invalid, NotAllowed
+from pushes.errors import Invalid
 from pushes.models import AccountPackage, App, Push, Role
 from pushes.packages import (
     MAX_PACKAGE_BYTES,
@@ -91,8 +92,7 @@ def _refuse(name: str, reason: str) -> PackageUploadError:
 
 
 def _require_role(app: App, by: User, roles: tuple[str, ...]) -> None:
-    if app.role_of(by) not in roles:
-        raise NotAllowed("Your role on this app does not allow this.")
+    permissions.require_role(app, by, roles)
 
 
 def package_upload(*, app: App, by: User, uploaded_file: UploadedFile) -> AccountPackage:

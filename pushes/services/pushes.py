@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 from django.db import transaction
 from django.utils import timezone
 
-from pushes import snapshot
+from pushes import permissions, snapshot
 from pushes.audit import audit_record
 from pushes.errors import ContentChanged, Invalid, NotAllowed, WrongState
 from pushes.models import AccountPackage, Approval, Push, PushRevision, Role
@@ -137,10 +137,9 @@ def push_save_draft(*, app: App, by: User, fields: PushFields, push: Push | None
 
 
 def _require_author(push: Push, by: User) -> None:
-    # Only the author edits and submits; whoever changed a push could otherwise
-    # approve what they wrote.
-    if push.created_by_id != by.pk:
-        raise NotAllowed("Only the author of a push can change or submit it.")
+    permissions.require(
+        permissions.is_author(push, by), "Only the author of a push can change or submit it."
+    )
 
 
 IOS_OPEN_ACTION = (
@@ -299,6 +298,9 @@ def push_approve(
     push = Push.objects.select_for_update(of=("self",)).select_related("app").get(pk=push.pk)
     if push.created_by_id == by.pk:
         raise NotAllowed("You cannot approve your own push.")
+    permissions.require_role(
+        push.app, by, permissions.REVIEWERS, "Only reviewers and admins approve."
+    )
     if expected_hash is not None and expected_hash != push.content_hash:
         raise ContentChanged("The push changed while you were reviewing it. Review it again.")
     revision = push.revisions.order_by("-number").first()
@@ -361,6 +363,9 @@ def push_reject(*, push: Push, by: User, comment: str) -> Push:
     push = Push.objects.select_for_update(of=("self",)).get(pk=push.pk)
     if push.created_by_id == by.pk:
         raise NotAllowed("You cannot review your own push.")
+    permissions.require_role(
+        push.app, by, permissions.REVIEWERS, "Only reviewers and admins reject."
+    )
     if not comment.strip():
         raise Invalid({"comment": "Say why the push is rejected, so the author can fix it."})
     if push.status != Push.Status.PENDING_REVIEW:
@@ -377,6 +382,9 @@ def push_reject(*, push: Push, by: User, comment: str) -> Push:
 def push_cancel(*, push: Push, by: User) -> Push:
     """Cancel before sending. A conditional UPDATE, so a worker's claim and a cancel
     cannot both win."""
+    permissions.require(
+        permissions.may_cancel(push, by), "Only its author or an admin of the app can cancel it."
+    )
     cancelled = Push.objects.filter(pk=push.pk, status__in=Push.CANCELLABLE).update(
         status=Push.Status.CANCELLED, finished_at=timezone.now()
     )

@@ -12,10 +12,10 @@ from typing import TYPE_CHECKING
 from django.db import transaction
 from django.utils import timezone
 
-from pushes import snapshot
+from pushes import permissions, snapshot
 from pushes.audit import audit_record
 from pushes.errors import Invalid, NotAllowed, WrongState
-from pushes.models import App, Push, Role, TestAccountsChange
+from pushes.models import App, Push, TestAccountsChange
 from pushes.services.pushes import parse_typed_accounts
 from pushes.services.queue import enqueue_on_commit
 
@@ -124,8 +124,9 @@ def pending_test_accounts_change(*, app: App) -> TestAccountsChange | None:
 def app_test_accounts_propose(*, app: App, by: User, text: str) -> TestAccountsChange | None:
     """Propose a new list (one per line, at most 20). It replaces a pending proposal and
     takes effect only when another admin or reviewer approves it. None: nothing changes."""
-    if app.role_of(by) != Role.ADMIN:
-        raise NotAllowed("Only an admin of the app can change its test accounts.")
+    permissions.require_role(
+        app, by, permissions.ADMINS, "Only an admin of the app can change its test accounts."
+    )
     accounts = _check_list(text)
     app = App.objects.select_for_update().get(pk=app.pk)
     pending = pending_test_accounts_change(app=app)
@@ -157,8 +158,12 @@ def app_test_accounts_decide(
         raise NotAllowed(
             "You proposed this list: another admin or reviewer of the app must approve it."
         )
-    if app.role_of(by) not in (Role.ADMIN, Role.REVIEWER):
-        raise NotAllowed("Only an admin or reviewer of the app can decide on this change.")
+    permissions.require_role(
+        app,
+        by,
+        permissions.REVIEWERS,
+        "Only an admin or reviewer of the app can decide on this change.",
+    )
     if not approve and not comment.strip():
         raise Invalid({"comment": "Say why the list is rejected."})
     status = TestAccountsChange.Status.APPROVED if approve else TestAccountsChange.Status.REJECTED
@@ -195,8 +200,10 @@ def app_test_accounts_withdraw(*, change: TestAccountsChange, by: User) -> TestA
     change = TestAccountsChange.objects.select_for_update().get(pk=change.pk)
     if change.status != TestAccountsChange.Status.PENDING:
         raise WrongState(f"This change is {change.get_status_display().lower()} already.")
-    if change.proposed_by_id != by.pk and change.app.role_of(by) != Role.ADMIN:
-        raise NotAllowed("Only its author or an admin of the app can withdraw it.")
+    permissions.require(
+        change.proposed_by_id == by.pk or permissions.has_role(change.app, by, permissions.ADMINS),
+        "Only its author or an admin of the app can withdraw it.",
+    )
     _close(change, by=by, status=TestAccountsChange.Status.WITHDRAWN)
     return change
 
