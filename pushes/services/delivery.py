@@ -25,20 +25,13 @@ from django.utils import timezone
 from pushes import snapshot
 from pushes.audit import audit_record
 from pushes.crypto import SecretDecryptionError
+from pushes.lifecycle import claim, move
 from pushes.models import AccountPackage, DeliveryAttempt, Push
 from pushes.notify import notify
 from pushes.services import lookup
 from pushes.services.lookup import push_mark_sent, push_reconcile, push_resend
 from pushes.services.queue import enqueue
-from pushes.services.steps import (
-    attempt,
-    claim,
-    crash_point,
-    credentials,
-    finish,
-    move,
-    record_sandbox_counts,
-)
+from pushes.services.steps import attempt, crash_point, credentials, finish, record_sandbox_counts
 from pushes.tpns import client
 from pushes.tpns.errors import (
     PackageBytesChanged,

@@ -29,11 +29,12 @@ from django.utils import timezone
 
 from pushes.audit import audit_record
 from pushes.errors import Invalid, WrongState
+from pushes.lifecycle import move
 from pushes.models import DeliveryAttempt, Push
 from pushes.notify import notify
 from pushes.services import budget
 from pushes.services.queue import enqueue_on_commit
-from pushes.services.steps import attempt, credentials, finish, move, record_sandbox_counts
+from pushes.services.steps import attempt, credentials, finish, record_sandbox_counts
 from pushes.tpns import client
 from pushes.tpns.errors import TpnsError, describe
 

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 from django.db import transaction
 from django.utils import timezone
 
-from pushes import permissions, snapshot
+from pushes import lifecycle, permissions, snapshot
 from pushes.audit import audit_record
 from pushes.errors import ContentChanged, Invalid, NotAllowed, WrongState
 from pushes.models import AccountPackage, Approval, Push, PushRevision, Role
@@ -118,21 +118,27 @@ def push_save_draft(*, app: App, by: User, fields: PushFields, push: Push | None
     _apply(push, fields)
     push.target = snapshot.target_for(push)
     push.total_count = snapshot.total_count(push)
-    if was != Push.Status.DRAFT:
-        # Any edit voids the review: the frozen snapshot and its approvals no longer
-        # describe this push (the revisions keep the history).
-        push.status = Push.Status.DRAFT
-        push.payload, push.content_hash, push.submitted_at = {}, "", None
-        push.approved_hash = ""
-        push.reviewed_by = None
-        push.reviewed_at = None
-        push.review_comment = ""
     push.full_clean()
     push.save()
     if created:
         audit_record(actor=by, action="push.created", obj=push)
     elif was != Push.Status.DRAFT:
-        audit_record(actor=by, action="push.returned_to_draft", obj=push, data={"from": was})
+        # Any edit voids the review: the frozen snapshot and its approvals no longer
+        # describe this push (the revisions keep the history).
+        lifecycle.move(
+            push,
+            was,
+            Push.Status.DRAFT,
+            actor=by,
+            action="push.returned_to_draft",
+            payload={},
+            content_hash="",
+            submitted_at=None,
+            approved_hash="",
+            reviewed_by=None,
+            reviewed_at=None,
+            review_comment="",
+        )
     return push
 
 
@@ -249,27 +255,27 @@ def push_submit(*, push: Push, by: User, expected_hash: str | None = None) -> Pu
     snap = snapshot.snapshot(push)
     if expected_hash is not None and snapshot.content_hash(snap) != expected_hash:
         raise ContentChanged("The push changed since it was previewed; check it again.")
-    push.target = snap["target"]
-    push.total_count = snap["total_count"]
-    push.payload = snap["payload"]
-    push.content_hash = snapshot.content_hash(snap)
-    push.status = Push.Status.PENDING_REVIEW
-    push.submitted_at = timezone.now()
-    push.reviewed_by, push.reviewed_at, push.review_comment, push.approved_hash = None, None, "", ""
-    push.save()
+    content_hash = snapshot.content_hash(snap)
     number = push.revisions.count() + 1
-    PushRevision.objects.create(
-        push=push, number=number, snapshot=snap, content_hash=push.content_hash, submitted_by=by
-    )
-    audit_record(
+    lifecycle.move(
+        push,
+        push.status,
+        Push.Status.PENDING_REVIEW,
         actor=by,
         action="push.submitted",
-        obj=push,
-        data={
-            "content_hash": push.content_hash,
-            "revision": number,
-            "total_count": push.total_count,
-        },
+        data={"content_hash": content_hash, "revision": number, "total_count": snap["total_count"]},
+        target=snap["target"],
+        total_count=snap["total_count"],
+        payload=snap["payload"],
+        content_hash=content_hash,
+        submitted_at=timezone.now(),
+        reviewed_by=None,
+        reviewed_at=None,
+        review_comment="",
+        approved_hash="",
+    )
+    PushRevision.objects.create(
+        push=push, number=number, snapshot=snap, content_hash=content_hash, submitted_by=by
     )
     _notify(
         push,
@@ -337,13 +343,17 @@ def push_approve(
             "it needs another reviewer.",
         )
         return push
-    push.status = Push.Status.APPROVED
-    push.reviewed_by, push.reviewed_at, push.review_comment = by, timezone.now(), comment
-    push.approved_hash = push.content_hash
-    push.queued_at = timezone.now()
-    push.save()
-    audit_record(
-        actor=by, action="push.approved", obj=push, data={"content_hash": push.content_hash}
+    lifecycle.move(
+        push,
+        Push.Status.PENDING_REVIEW,
+        Push.Status.APPROVED,
+        actor=by,
+        data={"content_hash": push.content_hash},
+        reviewed_by=by,
+        reviewed_at=timezone.now(),
+        review_comment=comment,
+        approved_hash=push.content_hash,
+        queued_at=timezone.now(),
     )
     _notify_author(push, f"“{push}” was approved by {by.get_username()} and is being sent.")
     from pushes.tasks import deliver_push
@@ -370,10 +380,16 @@ def push_reject(*, push: Push, by: User, comment: str) -> Push:
         raise Invalid({"comment": "Say why the push is rejected, so the author can fix it."})
     if push.status != Push.Status.PENDING_REVIEW:
         raise WrongState(f"This push is {push.get_status_display().lower()}, not pending review.")
-    push.status = Push.Status.REJECTED
-    push.reviewed_by, push.reviewed_at, push.review_comment = by, timezone.now(), comment.strip()
-    push.save()
-    audit_record(actor=by, action="push.rejected", obj=push, data={"comment": comment.strip()})
+    lifecycle.move(
+        push,
+        Push.Status.PENDING_REVIEW,
+        Push.Status.REJECTED,
+        actor=by,
+        data={"comment": comment.strip()},
+        reviewed_by=by,
+        reviewed_at=timezone.now(),
+        review_comment=comment.strip(),
+    )
     _notify_author(push, f"“{push}” was rejected by {by.get_username()}: {comment.strip()}")
     return push
 
@@ -385,8 +401,8 @@ def push_cancel(*, push: Push, by: User) -> Push:
     permissions.require(
         permissions.may_cancel(push, by), "Only its author or an admin of the app can cancel it."
     )
-    cancelled = Push.objects.filter(pk=push.pk, status__in=Push.CANCELLABLE).update(
-        status=Push.Status.CANCELLED, finished_at=timezone.now()
+    cancelled = lifecycle.move(
+        push, Push.CANCELLABLE, Push.Status.CANCELLED, actor=by, finished_at=timezone.now()
     )
     push.refresh_from_db()
     if not cancelled:
@@ -402,7 +418,6 @@ def push_cancel(*, push: Push, by: User) -> Push:
             cancel_scheduled_push.delay_on_commit(push.id, by.pk)
             return push
         raise WrongState(f"A push that is {push.get_status_display().lower()} cannot be cancelled.")
-    audit_record(actor=by, action="push.cancelled", obj=push)
     return push
 
 

@@ -386,8 +386,8 @@ def test_retry_delays_back_off_with_jitter_up_to_the_maximum(settings: Settings)
 def test_a_claim_reads_the_pause_from_the_database_not_the_loaded_push(
     gateway: Gateway, app: App, marketer: User, reviewer: User, app_admin: User
 ) -> None:
+    from pushes.lifecycle import claim
     from pushes.services import app_set_paused
-    from pushes.services.steps import claim
 
     push = approved(app, marketer, reviewer, accounts="alice")
     loaded = Push.objects.select_related("app").get(id=push.id)
