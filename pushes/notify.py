@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 from django.conf import settings
 
 from pushes.models import Notification
+from pushes.services.queue import EMAIL_NOTIFICATIONS, enqueue_on_commit
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
@@ -19,9 +20,7 @@ def notify(*, user_ids: Iterable[int], push: Push, message: str) -> list[Notific
         [Notification(user_id=uid, push=push, message=message[:300]) for uid in set(user_ids)]
     )
     if notices and settings.NOTIFY_BY_EMAIL:
-        from pushes.tasks import email_notifications
-
-        email_notifications.delay_on_commit([n.id for n in notices if n.id is not None] or [])
+        enqueue_on_commit(EMAIL_NOTIFICATIONS, [n.id for n in notices if n.id is not None] or [])
     return notices
 
 

@@ -8,14 +8,28 @@ from celery import Task, shared_task
 from celery.contrib.django.task import DjangoTask
 from django.conf import settings
 
+from pushes.notify import email
+from pushes.services import health_ping_answer
+from pushes.services.delivery import (
+    RetryLater,
+    dispatch_due,
+    push_cancel_at_gateway,
+    push_deliver,
+    push_fail_after_retries,
+)
+from pushes.services.delivery import sweep as run_sweep
+from pushes.services.lookup import push_reconcile
+from pushes.services.packages import (
+    package_apply_retention,
+    package_requeue_stale,
+    package_validate,
+)
 from pushes.tpns.errors import TransientTpnsError
 
 
 @shared_task(bind=True, acks_late=True)
 def answer_ping(self: Task, ping_id: int) -> None:
     """Prove a worker is consuming the broker: stamp the ping row."""
-    from pushes.services import health_ping_answer
-
     health_ping_answer(ping_id=ping_id, worker=self.request.hostname or "")
 
 
@@ -38,16 +52,12 @@ class DeliveryTask(DjangoTask):
         einfo: Any,
     ) -> None:
         if isinstance(exc, TransientTpnsError):
-            from pushes.services.delivery import push_fail_after_retries
-
             push_fail_after_retries(push_id=args[0], reason=str(exc))
 
 
 @shared_task(bind=True, base=DeliveryTask)
 def deliver_push(self: Task, push_id: int) -> None:
     """Send one push. Safe to rerun: push_deliver claims the row first."""
-    from pushes.services.delivery import RetryLater, push_deliver
-
     try:
         push_deliver(push_id=push_id, retries=self.request.retries)
     except RetryLater as later:
@@ -59,31 +69,22 @@ def deliver_push(self: Task, push_id: int) -> None:
 @shared_task(acks_late=True)
 def reconcile_push(push_id: int) -> None:
     """Settle an in-doubt push from the gateway's push records, if it is there."""
-    from pushes.services.lookup import push_reconcile
-
     push_reconcile(push_id=push_id)
 
 
 @shared_task
 def dispatch() -> dict[str, int]:
     """Beat, every few seconds: scheduled pushes that are due, in-doubt lookups that are due."""
-    from pushes.services.delivery import dispatch_due
-
     return dispatch_due()
 
 
 @shared_task(acks_late=True)
 def cancel_scheduled_push(push_id: int, user_id: int) -> None:
-    from pushes.services.delivery import push_cancel_at_gateway
-
     push_cancel_at_gateway(push_id=push_id, user_id=user_id)
 
 
 @shared_task
 def sweep() -> dict[str, int]:
-    from pushes.services.delivery import sweep as run_sweep
-    from pushes.services.packages import package_requeue_stale
-
     counts = run_sweep()
     counts["packages_requeued"] = package_requeue_stale()
     return counts
@@ -91,8 +92,6 @@ def sweep() -> dict[str, int]:
 
 @shared_task
 def apply_package_retention() -> int:
-    from pushes.services.packages import package_apply_retention
-
     return package_apply_retention()
 
 
@@ -100,13 +99,9 @@ def apply_package_retention() -> int:
 @shared_task(acks_late=True, soft_time_limit=600, time_limit=660)
 def validate_package(package_id: int) -> None:
     """Validate an uploaded account package from storage, with live progress."""
-    from pushes.services.packages import package_validate
-
     package_validate(package_id=package_id)
 
 
 @shared_task
 def email_notifications(notification_ids: list[int]) -> int:
-    from pushes.notify import email
-
     return email(notification_ids)

@@ -10,7 +10,7 @@ from pushes import permissions
 from pushes.audit import audit_record
 from pushes.errors import Invalid, NotAllowed
 from pushes.models import App, Gateway, HealthPing, Membership, Role
-from pushes.services.queue import enqueue_on_commit
+from pushes.services.queue import ANSWER_PING, DELIVER_PUSH, enqueue_on_commit
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AbstractBaseUser, User
@@ -114,12 +114,10 @@ def app_set_paused(*, app: App, by: User, paused: bool) -> App:
     audit_record(actor=by, action="app.paused" if paused else "app.resumed", obj=app)
     if not paused:
         # Work held while paused goes out now rather than at the next sweep.
-        from pushes.tasks import deliver_push
-
         for push_id in app.pushes.filter(status__in=["approved", "uploaded"]).values_list(
             "id", flat=True
         ):
-            enqueue_on_commit(deliver_push, push_id)
+            enqueue_on_commit(DELIVER_PUSH, push_id)
     return app
 
 
@@ -168,11 +166,9 @@ def membership_remove(*, membership: Membership, by: User) -> None:
 
 def health_ping_create() -> HealthPing:
     """Queue a round trip through the broker to a worker, answered in the database."""
-    from pushes.tasks import answer_ping
-
     with transaction.atomic():
         ping = HealthPing.objects.create()
-        answer_ping.delay_on_commit(ping.id)
+        enqueue_on_commit(ANSWER_PING, ping.id)
     return ping
 
 

@@ -30,7 +30,7 @@ from pushes.models import AccountPackage, DeliveryAttempt, Push
 from pushes.notify import notify
 from pushes.services import lookup
 from pushes.services.lookup import push_mark_sent, push_reconcile, push_resend
-from pushes.services.queue import enqueue
+from pushes.services.queue import DELIVER_PUSH, enqueue
 from pushes.services.steps import attempt, crash_point, credentials, finish, record_sandbox_counts
 from pushes.tpns import client
 from pushes.tpns.errors import (
@@ -374,8 +374,6 @@ def dispatch_due() -> dict[str, int]:
 
 
 def _queue_due_scheduled() -> int:
-    from pushes.tasks import deliver_push
-
     now = timezone.now()
     due = (
         Push.objects.filter(status=Status.APPROVED, send_time__lte=now, app__is_paused=False)
@@ -391,7 +389,7 @@ def _queue_due_scheduled() -> int:
             .filter(Q(queued_at__isnull=True) | Q(queued_at__lt=F("send_time")))
             .update(queued_at=now)
         )
-        if taken and enqueue(deliver_push, push_id):
+        if taken and enqueue(DELIVER_PUSH, push_id):
             queued += 1
     return queued
 
@@ -423,8 +421,6 @@ def _requeue_lost(now: datetime, t: DeliveryTimings) -> int:
 
     `queued_at` is when the task is due: now for a fresh queueing, the retry's real due time
     after a transient error. A message lost with a broker restart is queued again here."""
-    from pushes.tasks import deliver_push
-
     waiting = Push.objects.filter(
         status__in=[Status.APPROVED, Status.UPLOADED], app__is_paused=False
     ).exclude(queued_at__gt=now - t.requeue_after)
@@ -433,7 +429,7 @@ def _requeue_lost(now: datetime, t: DeliveryTimings) -> int:
         if not _is_due(push):
             continue
         Push.objects.filter(id=push.id).update(queued_at=now)
-        requeued += enqueue(deliver_push, push.id)
+        requeued += enqueue(DELIVER_PUSH, push.id)
     return requeued
 
 

@@ -33,7 +33,7 @@ from pushes.lifecycle import move
 from pushes.models import DeliveryAttempt, Push
 from pushes.notify import notify
 from pushes.services import budget
-from pushes.services.queue import enqueue_on_commit
+from pushes.services.queue import DELIVER_PUSH, RECONCILE_PUSH, enqueue, enqueue_on_commit
 from pushes.services.steps import attempt, credentials, finish, record_sandbox_counts
 from pushes.tpns import client
 from pushes.tpns.errors import TpnsError, describe
@@ -71,16 +71,11 @@ def schedule(push: Push, *, reason: str, tries: int = 0) -> None:
     )
     push.lookup_state, push.lookup_due_at = State.PENDING, now + LEASE
     audit_record(actor=None, action="push.lookup_scheduled", obj=push, data={"why": reason})
-    from pushes.tasks import reconcile_push
-
-    enqueue_on_commit(reconcile_push, push.id)
+    enqueue_on_commit(RECONCILE_PUSH, push.id)
 
 
 def queue_due() -> int:
     """Beat: queue the lookups whose time has come (or whose worker died holding one)."""
-    from pushes.services.queue import enqueue
-    from pushes.tasks import reconcile_push
-
     now = timezone.now()
     due = Push.objects.filter(
         status=Status.IN_DOUBT, lookup_state=State.PENDING, lookup_due_at__lte=now
@@ -90,7 +85,7 @@ def queue_due() -> int:
         taken = Push.objects.filter(
             id=push_id, lookup_state=State.PENDING, lookup_due_at__lte=now
         ).update(lookup_due_at=now + LEASE)
-        if taken and enqueue(reconcile_push, push_id):
+        if taken and enqueue(RECONCILE_PUSH, push_id):
             queued += 1
     return queued
 
@@ -393,7 +388,5 @@ def push_resend(*, push: Push, by: User) -> Push:
             lookup_due_at=None,
         ):
             raise WrongState("Only a push in doubt can be resent.")
-        from pushes.tasks import deliver_push
-
-        enqueue_on_commit(deliver_push, push.id)
+        enqueue_on_commit(DELIVER_PUSH, push.id)
     return push

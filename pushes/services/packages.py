@@ -33,6 +33,7 @@ from pushes.packages import (
     write_error_report,
 )
 from pushes.packages.rules import display, file_format
+from pushes.services.queue import APPLY_PACKAGE_RETENTION, VALIDATE_PACKAGE, enqueue_on_commit
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import User
@@ -135,9 +136,7 @@ def package_upload(*, app: App, by: User, uploaded_file: UploadedFile) -> Accoun
 
 
 def _queue_validation(package_id: int) -> None:
-    from pushes.tasks import validate_package as validate_task
-
-    validate_task.delay_on_commit(package_id)
+    enqueue_on_commit(VALIDATE_PACKAGE, package_id)
 
 
 def package_validate(*, package_id: int) -> None:
@@ -409,9 +408,7 @@ def package_set_retention(*, app: App, by: User, days: int | None) -> App:
 
 
 def _queue_retention() -> None:
-    from pushes.tasks import apply_package_retention
-
-    apply_package_retention.delay_on_commit()
+    enqueue_on_commit(APPLY_PACKAGE_RETENTION)
 
 
 def package_apply_retention() -> int:

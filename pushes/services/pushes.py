@@ -15,7 +15,7 @@ from pushes.audit import audit_record
 from pushes.errors import ContentChanged, Invalid, NotAllowed, WrongState
 from pushes.models import AccountPackage, Approval, Push, PushRevision, Role
 from pushes.notify import notify
-from pushes.services.queue import enqueue_on_commit
+from pushes.services.queue import CANCEL_SCHEDULED_PUSH, DELIVER_PUSH, enqueue_on_commit
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import User
@@ -356,9 +356,7 @@ def push_approve(
         queued_at=timezone.now(),
     )
     _notify_author(push, f"“{push}” was approved by {by.get_username()} and is being sent.")
-    from pushes.tasks import deliver_push
-
-    enqueue_on_commit(deliver_push, push.id, on_failure=lambda: _not_queued(push))
+    enqueue_on_commit(DELIVER_PUSH, push.id, on_failure=lambda: _not_queued(push))
     return push
 
 
@@ -412,10 +410,8 @@ def push_cancel(*, push: Push, by: User) -> Push:
             and push.send_time
             and push.send_time > timezone.now()
         ):
-            from pushes.tasks import cancel_scheduled_push
-
             audit_record(actor=by, action="push.cancel_requested", obj=push)
-            cancel_scheduled_push.delay_on_commit(push.id, by.pk)
+            enqueue_on_commit(CANCEL_SCHEDULED_PUSH, push.id, by.pk)
             return push
         raise WrongState(f"A push that is {push.get_status_display().lower()} cannot be cancelled.")
     return push

@@ -17,7 +17,7 @@ from pushes.audit import audit_record
 from pushes.errors import Invalid, NotAllowed, WrongState
 from pushes.models import App, Push, TestAccountsChange
 from pushes.services.pushes import parse_typed_accounts
-from pushes.services.queue import enqueue_on_commit
+from pushes.services.queue import DELIVER_PUSH, enqueue_on_commit
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import User
@@ -90,9 +90,7 @@ def push_send_test(*, push: Push, by: User) -> Push:
             "accounts": len(test.accounts),
         },
     )
-    from pushes.tasks import deliver_push
-
-    enqueue_on_commit(deliver_push, test.id)
+    enqueue_on_commit(DELIVER_PUSH, test.id)
     return test
 
 

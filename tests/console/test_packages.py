@@ -19,8 +19,8 @@ from django.utils import timezone
 
 from pushes.models import AccountPackage, AuditEvent, Push
 from pushes.services import packages as services
+from pushes.services import queue
 from pushes.services.packages import PackageTooLargeError, PackageUploadError
-from pushes.tasks import validate_package as validate_task
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import User
@@ -68,9 +68,12 @@ def test_upload_stores_under_a_generated_name_and_queues_validation_on_commit(
     marketer: User,
     media: Path,
     django_capture_on_commit_callbacks: DjangoCaptureOnCommitCallbacks,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
+    sent: list[tuple[str, tuple[object, ...]]] = []
+    monkeypatch.setattr(queue, "_send", lambda name, args, countdown: sent.append((name, args)))
     client.force_login(marketer)
-    with django_capture_on_commit_callbacks() as callbacks:
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
         response = post_file(client, app, "Spring list.txt", VALID)
 
     assert response.status_code == 201, response.content
@@ -88,7 +91,8 @@ def test_upload_stores_under_a_generated_name_and_queues_validation_on_commit(
     assert "Spring" not in package.file.name and package.file.name.endswith(".txt")
     assert (media / package.file.name).read_bytes() == VALID
     assert package.sha256 == ""  # hashing is the worker's job, not the request's
-    assert [(c.func, c.args) for c in callbacks] == [(validate_task.delay, (package.id,))]
+    assert len(callbacks) == 1
+    assert sent == [(queue.VALIDATE_PACKAGE, (package.id,))]
     assert AuditEvent.objects.filter(action="package.uploaded", object_id=str(package.id)).count()
 
     services.package_validate(package_id=package.id)
@@ -554,6 +558,7 @@ def test_lost_and_stale_validations_are_queued_again(
     app: App,
     marketer: User,
     django_capture_on_commit_callbacks: DjangoCaptureOnCommitCallbacks,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     lost = upload(app, marketer, "lost.txt", VALID)
     fresh = upload(app, marketer, "fresh.txt", VALID)
@@ -567,10 +572,14 @@ def test_lost_and_stale_validations_are_queued_again(
     AccountPackage.objects.filter(id=busy.id).update(
         status=AccountPackage.Status.VALIDATING, validation_started_at=timezone.now()
     )
-    with django_capture_on_commit_callbacks() as callbacks:
+    sent: list[tuple[str, tuple[object, ...]]] = []
+    monkeypatch.setattr(queue, "_send", lambda name, args, countdown: sent.append((name, args)))
+    with django_capture_on_commit_callbacks(execute=True):
         assert services.package_requeue_stale() == 2
-    assert sorted(c.args for c in callbacks) == sorted([(lost.id,), (dead.id,)])
-    assert fresh.id not in {c.args[0] for c in callbacks}
+    assert sorted(sent) == sorted(
+        [(queue.VALIDATE_PACKAGE, (lost.id,)), (queue.VALIDATE_PACKAGE, (dead.id,))]
+    )
+    assert fresh.id not in {args[0] for _, args in sent}
 
 
 def test_a_run_whose_claim_was_taken_over_does_not_write(

@@ -11,6 +11,7 @@ from pushes import snapshot
 from pushes.audit import verify_chain
 from pushes.errors import PushdeckError
 from pushes.models import App, AuditEvent, Push, TestAccountsChange
+from pushes.services import queue
 from pushes.services.test_push import (
     app_test_accounts_decide,
     app_test_accounts_propose,
@@ -37,8 +38,8 @@ def test_send_test_creates_a_test_row_queued_on_commit(
     push = make_push(app=app, author=marketer, custom_content={"k": "v"}, account_type=1005)
     queued: list[int] = []
     monkeypatch.setattr(
-        "pushes.tasks.deliver_push.apply_async",
-        lambda args, **options: queued.append(*args),
+        "pushes.services.queue._send",
+        lambda name, args, countdown: queued.append(*args) if name == queue.DELIVER_PUSH else None,
     )
     client.force_login(marketer)
     with django_capture_on_commit_callbacks(execute=False) as callbacks:

@@ -56,3 +56,11 @@ def test_a_move_is_conditional_and_audited_once(app: App, marketer: User) -> Non
     events = AuditEvent.objects.filter(action="push.cancelled", object_id=str(push.pk))
     assert events.count() == 1
     assert events.get().data == {"from": "draft"}
+
+
+def test_every_task_services_queue_by_name_is_registered() -> None:
+    from console.celery import app as celery_app
+    from pushes.services import queue
+
+    celery_app.loader.import_default_modules()
+    assert set(queue.TASKS) <= set(celery_app.tasks)
