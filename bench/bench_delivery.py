@@ -157,7 +157,7 @@ def _run(args: argparse.Namespace, tmp: Path) -> None:
     from pushes.packages import validate_package
     from pushes.sandbox import services as sandbox
     from pushes.sandbox.models import SandboxPush
-    from pushes.services.pushes import push_approve, push_submit
+    from pushes.services import push_approve, push_submit
     from tests.factories import AppFactory, MembershipFactory, UserFactory, make_push
 
     print(

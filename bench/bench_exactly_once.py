@@ -325,7 +325,7 @@ class World:
         return app
 
     def push(self, app: App, title: str, send_time: datetime | None = None) -> Push:
-        from pushes.services.pushes import push_submit
+        from pushes.services import push_submit
         from tests.factories import make_push
 
         draft = make_push(app=app, author=self.author, title=title[:200], send_time=send_time)
@@ -335,7 +335,7 @@ class World:
         """Approve; the wall clock when the approval commits (before its task is queued)."""
         from django.db import transaction
 
-        from pushes.services.pushes import push_approve
+        from pushes.services import push_approve
 
         committed: list[float] = []
         with transaction.atomic():
@@ -351,7 +351,7 @@ class World:
 
 def _gateway_count(push: Push) -> int:
     from pushes.sandbox.models import SandboxPush
-    from pushes.services.lookup import marker_for
+    from pushes.services import marker_for
 
     return SandboxPush.objects.filter(request__group_id=marker_for(push)).count()
 
@@ -495,7 +495,7 @@ def _run(stack: Stack, redis: PrivateRedis | None) -> None:
 
     from pushes.models import Push
     from pushes.sandbox.models import SandboxPush
-    from pushes.services.lookup import marker_for
+    from pushes.services import marker_for
 
     broker = f"private redis-server :{redis.port}" if redis is not None else "filesystem"
     print(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django import forms
 
-from pushes.services.packages import MAX_RETENTION_DAYS
+from pushes.services import MAX_RETENTION_DAYS
 
 
 class RetentionForm(forms.Form):

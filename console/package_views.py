@@ -18,7 +18,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from console.access import ADMINS, AUTHORS, get_app_for_user, signed_in
 from console.package_forms import RetentionForm
-from pushes import selectors_packages as selectors
+from pushes import selectors
 from pushes.services import packages as services
 
 if TYPE_CHECKING:

@@ -12,12 +12,9 @@ from django.core.validators import URLValidator
 from django.http import QueryDict
 from django.utils.timezone import localtime
 
-from pushes.account_types import ACCOUNT_TYPES, account_type_label
-from pushes.models import AccountPackage, App, Push
-from pushes.selectors_pushes import package_for_app
-from pushes.services.pushes import IOS_OPEN_ACTION, PushFields
-from pushes.services.test_push import MAX_TEST_ACCOUNTS
-from pushes.tpns.schema import CONTENT_LIMITS, MAX_EXPIRE_TIME, TITLE_LIMITS
+from pushes.models import ACCOUNT_TYPES, AccountPackage, App, Push, account_type_label
+from pushes.selectors import CONTENT_LIMITS, MAX_EXPIRE_TIME, TITLE_LIMITS, package_for_app
+from pushes.services import IOS_OPEN_ACTION, MAX_TEST_ACCOUNTS, PushFields
 
 if TYPE_CHECKING:
     from collections.abc import Iterable, Mapping

@@ -25,21 +25,17 @@ from console.access import (
     signed_in,
 )
 from console.push_forms import PushFilterForm, PushForm
-from pushes import permissions, selectors, selectors_pushes, snapshot
-from pushes.account_types import account_type_label
+from pushes import models, permissions, selectors
 from pushes.errors import ContentChanged, Invalid, WrongState
 from pushes.models import App, Push
-from pushes.selectors_packages import package_list_valid
-from pushes.services.pushes import (
+from pushes.selectors import package_list_valid
+from pushes.services import (
+    MAX_TEST_ACCOUNTS,
     push_cancel,
     push_save_draft,
+    push_send_test,
     push_submit,
 )
-from pushes.services.test_push import (
-    MAX_TEST_ACCOUNTS,
-    push_send_test,
-)
-from pushes.tpns.schema import MAX_MESSAGE_BYTES, TITLE_LIMITS, channel_warnings
 
 if TYPE_CHECKING:
     from uuid import UUID
@@ -63,7 +59,7 @@ def push_create(request: HttpRequest, code: UUID) -> HttpResponse:
         return _render_form(request, app=app, form=form, push=None, status=400)
     initial = PushForm.initial_for_app(app)
     # "Create Push" on a package's page comes with that package chosen.
-    chosen = selectors_pushes.package_for_app(app=app, code=request.GET.get("package", ""))
+    chosen = selectors.package_for_app(app=app, code=request.GET.get("package", ""))
     if chosen is not None and chosen.status == chosen.Status.VALID:
         initial.update(source=Push.Source.PACKAGE, package=chosen.code)
     form = PushForm(app=app, initial=initial)
@@ -87,7 +83,7 @@ def push_edit(request: HttpRequest, code: UUID) -> HttpResponse:
         # Back from a failed Preview or Confirm: the draft as posted, with its errors.
         form = PushForm(PushForm.data_from_push(push), app=push.app)
         form.is_valid()
-        form.add_service_errors(selectors_pushes.submit_problems(push))
+        form.add_service_errors(selectors.submit_problems(push))
     else:
         form = PushForm(app=push.app, initial=PushForm.initial_from_push(push))
     return _render_form(request, app=push.app, form=form, push=push)
@@ -109,7 +105,7 @@ def _save_draft(
     if request.POST.get("action") == "save":
         messages.success(request, "Draft saved.")
         return redirect(edit_url)
-    if selectors_pushes.submit_problems(push):
+    if selectors.submit_problems(push):
         # Saved so nothing typed is lost; the form shows each error by its field.
         messages.error(
             request, "Draft saved, but it cannot be previewed yet: fix the fields marked below."
@@ -130,7 +126,7 @@ def _render_form(
         "selected_package": form.selected_package,
         "returns_to_draft": push is not None and push.status != Push.Status.DRAFT,
         "time_zone": timezone.get_current_timezone_name(),
-        "title_limit": TITLE_LIMITS["TPNS"],
+        "title_limit": selectors.TITLE_LIMITS["TPNS"],
     }
     return render(request, "console/push_form.html", context, status=status)
 
@@ -140,7 +136,7 @@ def _render_form(
 def push_check_accounts(request: HttpRequest, code: UUID) -> HttpResponse:
     """Live check of typed accounts, with the rules Preview and Confirm apply."""
     get_app_for_user(request, code, roles=AUTHORS)
-    check = selectors_pushes.accounts_check(request.POST.get("accounts_text", ""))
+    check = selectors.accounts_check(request.POST.get("accounts_text", ""))
     return JsonResponse(check.as_json())
 
 
@@ -156,14 +152,14 @@ def push_preview(request: HttpRequest, code: UUID) -> HttpResponse:
 
 
 def _preview_context(request: HttpRequest, push: Push) -> dict[str, Any]:
-    push_request = snapshot.build_request(push)
-    errors = selectors_pushes.submit_problems(push)
+    push_request = selectors.preview_request(push)
+    errors = selectors.submit_problems(push)
     warnings = [
         f"{'Title' if w.field.endswith('title') else 'Content'} {w.message}."
-        for w in channel_warnings(push_request.message)
+        for w in selectors.channel_warnings(push_request.message)
     ]
     size = push_request.message.size()
-    if size > MAX_MESSAGE_BYTES:
+    if size > selectors.MAX_MESSAGE_BYTES:
         warnings.append(f"The message is {size:,} bytes as JSON; TPNS allows at most 4 KB.")
     if not push.content.strip():
         warnings.append("The content is empty.")
@@ -171,26 +167,26 @@ def _preview_context(request: HttpRequest, push: Push) -> dict[str, Any]:
         warnings.append("The scheduled send time is in the past.")
     check = None
     if push.source == Push.Source.MANUAL:
-        check = selectors_pushes.accounts_check(push.accounts_text)
+        check = selectors.accounts_check(push.accounts_text)
     role = push.app.role_of(request.user)
     return {
         "push": push,
         "app": push.app,
         "payload_json": json.dumps(push_request.to_payload(), indent=2, ensure_ascii=False),
         "message_bytes": size,
-        "preview_hash": snapshot.content_hash(snapshot.snapshot(push)),
+        "preview_hash": selectors.preview_hash(push),
         "errors": PushForm.labelled_errors(errors),
         "warnings": warnings,
         "check": check,
         "first_accounts": push.accounts[:FIRST_ACCOUNTS],
-        "account_type_label": account_type_label(push.account_type),
+        "account_type_label": models.account_type_label(push.account_type),
         "is_package_target": push.target == "package_account_push",
         "can_confirm": not errors and push.status in {Push.Status.DRAFT, Push.Status.REJECTED},
         "test_accounts": push.app.test_accounts,
         "test_accounts_approved_by": push.app.test_accounts_approved_by,
         "test_accounts_approved_at": push.app.test_accounts_approved_at,
         "max_test_accounts": MAX_TEST_ACCOUNTS,
-        "recent_tests": selectors_pushes.recent_test_pushes(app=push.app),
+        "recent_tests": selectors.recent_test_pushes(app=push.app),
         "is_admin": role in ADMINS,
         "time_zone": timezone.get_current_timezone_name(),
     }
@@ -255,14 +251,14 @@ def push_detail(request: HttpRequest, code: UUID) -> HttpResponse:
     push = get_push_for_user(request, code)
     context = _status_context(request, push)
     frozen = bool(push.content_hash)
-    payload = push.payload if frozen else snapshot.build_request(push).to_payload()
+    payload = push.payload if frozen else selectors.preview_request(push).to_payload()
     context.update(
         {
             "payload_json": json.dumps(payload, indent=2, ensure_ascii=False),
             "frozen": frozen,
-            "account_type_label": account_type_label(push.account_type),
+            "account_type_label": models.account_type_label(push.account_type),
             "first_accounts": push.accounts[:FIRST_ACCOUNTS],
-            "check": selectors_pushes.accounts_check(push.accounts_text)
+            "check": selectors.accounts_check(push.accounts_text)
             if push.source == Push.Source.MANUAL and not push.is_test
             else None,
             "time_zone": timezone.get_current_timezone_name(),
@@ -320,11 +316,11 @@ def push_list(request: HttpRequest) -> HttpResponse:
     user = signed_in(request)
     form = PushFilterForm(
         request.GET or None,
-        apps=selectors_pushes.apps_for_push_list(user=user),
-        authors=selectors_pushes.push_authors_for_user(user=user),
+        apps=selectors.apps_for_push_list(user=user),
+        authors=selectors.push_authors_for_user(user=user),
     )
     filters = form.filters() if form.is_bound else {}
-    pushes = selectors_pushes.push_list_for_user(user=user, **filters)
+    pushes = selectors.push_list_for_user(user=user, **filters)
     page = Paginator(pushes, PER_PAGE).get_page(request.GET.get("page"))
     roles = selectors.roles_by_app(user=user)
     editable = {
@@ -340,7 +336,7 @@ def push_list(request: HttpRequest) -> HttpResponse:
         "query": params.urlencode(),
         "editable": editable,
         "filtered": any(filters.values()),
-        "authorable_apps": selectors_pushes.apps_user_can_push(user=user)[:5],
+        "authorable_apps": selectors.apps_user_can_push(user=user)[:5],
     }
     return render(request, "console/push_list.html", context)
 

@@ -16,16 +16,10 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from console.access import ADMINS, REVIEWERS, get_push_for_user, signed_in
-from pushes import selectors
-from pushes.account_types import account_type_label
+from pushes import selectors, services
 from pushes.errors import Invalid, PushdeckError
-from pushes.models import Push
-from pushes.services import delivery
-from pushes.services.pushes import (
-    approvals_required,
-    push_approve,
-    push_reject,
-)
+from pushes.models import Push, account_type_label
+from pushes.services import approvals_required, push_approve, push_reject
 
 if TYPE_CHECKING:
     from uuid import UUID
@@ -104,7 +98,7 @@ def review_reject(request: HttpRequest, code: UUID) -> HttpResponse:
 def push_mark_sent(request: HttpRequest, code: UUID) -> HttpResponse:
     push = get_push_for_user(request, code, roles=ADMINS)
     try:
-        delivery.push_mark_sent(
+        services.push_mark_sent(
             push=push, by=signed_in(request), push_id=request.POST.get("push_id", "")
         )
     except PushdeckError as exc:
@@ -119,7 +113,7 @@ def push_mark_sent(request: HttpRequest, code: UUID) -> HttpResponse:
 def push_resend(request: HttpRequest, code: UUID) -> HttpResponse:
     push = get_push_for_user(request, code, roles=ADMINS)
     try:
-        delivery.push_resend(push=push, by=signed_in(request))
+        services.push_resend(push=push, by=signed_in(request))
     except PushdeckError as exc:
         messages.error(request, str(exc))
     else:

@@ -16,13 +16,10 @@ from django.views.decorators.http import require_POST
 
 from console.access import ADMINS, REVIEWERS, get_app_for_user, signed_in
 from console.push_forms import TestAccountsForm
+from pushes import services
 from pushes.errors import PushdeckError
 from pushes.models import TestAccountsChange
-from pushes.services import test_push as services
-from pushes.services.test_push import (
-    MAX_TEST_ACCOUNTS,
-    pending_test_accounts_change,
-)
+from pushes.services import MAX_TEST_ACCOUNTS, pending_test_accounts_change
 
 if TYPE_CHECKING:
     from uuid import UUID

@@ -24,7 +24,7 @@ from console.access import (
 from console.forms import AppForm, MemberForm
 from pushes import selectors, services
 from pushes.models import App, Membership
-from pushes.services.test_push import pending_test_accounts_change
+from pushes.services import pending_test_accounts_change
 
 if TYPE_CHECKING:
     from uuid import UUID

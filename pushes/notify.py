@@ -12,6 +12,8 @@ from pushes.services.queue import EMAIL_NOTIFICATIONS, enqueue_on_commit
 if TYPE_CHECKING:
     from collections.abc import Iterable
 
+    from django.contrib.auth.models import User
+
     from pushes.models import Push
 
 
@@ -22,6 +24,16 @@ def notify(*, user_ids: Iterable[int], push: Push, message: str) -> list[Notific
     if notices and settings.NOTIFY_BY_EMAIL:
         enqueue_on_commit(EMAIL_NOTIFICATIONS, [n.id for n in notices if n.id is not None] or [])
     return notices
+
+
+def notify_roles(push: Push, *, roles: tuple[str, ...], exclude: User, message: str) -> None:
+    """Every member of the push's app with one of `roles`, but `exclude`."""
+    members = push.app.memberships.filter(role__in=roles).exclude(user_id=exclude.pk)
+    notify(user_ids=members.values_list("user_id", flat=True), push=push, message=message)
+
+
+def notify_author(push: Push, message: str) -> None:
+    notify(user_ids=[push.created_by_id], push=push, message=message)
 
 
 def email(notification_ids: list[int]) -> int:

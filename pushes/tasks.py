@@ -9,21 +9,19 @@ from celery.contrib.django.task import DjangoTask
 from django.conf import settings
 
 from pushes.notify import email
-from pushes.services import health_ping_answer
-from pushes.services.delivery import (
+from pushes.services import (
     RetryLater,
     dispatch_due,
-    push_cancel_at_gateway,
-    push_deliver,
-    push_fail_after_retries,
-)
-from pushes.services.delivery import sweep as run_sweep
-from pushes.services.lookup import push_reconcile
-from pushes.services.packages import (
+    health_ping_answer,
     package_apply_retention,
     package_requeue_stale,
     package_validate,
+    push_cancel_at_gateway,
+    push_deliver,
+    push_fail_after_retries,
+    push_reconcile,
 )
+from pushes.services.delivery import sweep as run_sweep
 from pushes.tpns.errors import TransientTpnsError
 
 

@@ -60,7 +60,7 @@ def make_push(
     *, app: App, author: object, accounts: str = "alice\nbob\n", **fields: object
 ) -> Push:
     """A draft push through the service, as the console makes them."""
-    from pushes.services.pushes import PushFields, push_save_draft
+    from pushes.services import PushFields, push_save_draft
 
     values = {"title": "Spring sale", "content": "20% off today", "accounts_text": accounts}
     values.update(fields)

@@ -8,9 +8,7 @@ from typing import TYPE_CHECKING
 import pytest
 
 from pushes.models import Push
-from pushes.services.delivery import push_deliver
-from pushes.services.lookup import push_reconcile
-from pushes.services.pushes import push_approve, push_submit
+from pushes.services import push_approve, push_deliver, push_reconcile, push_submit
 from tests.browser.conftest import login
 from tests.factories import make_push
 

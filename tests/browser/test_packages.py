@@ -152,7 +152,7 @@ def test_the_detail_page_follows_validation_live(
     """Uploaded before any worker runs, the package waits; the open page updates by itself."""
     from django.core.files.uploadedfile import SimpleUploadedFile
 
-    from pushes.services.packages import package_upload
+    from pushes.services import package_upload
 
     media = tmp_path / "media"
     settings.MEDIA_ROOT = media

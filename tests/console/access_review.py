@@ -7,7 +7,7 @@ from typing import Any
 from django.utils import timezone
 
 from pushes.models import App, Push
-from pushes.services.pushes import push_submit
+from pushes.services import push_submit
 from tests.console.access import ADMINS_POST, EVERYONE, REVIEWERS, Page
 from tests.factories import make_push
 

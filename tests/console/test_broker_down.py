@@ -12,8 +12,7 @@ from django.urls import reverse
 from kombu import pools
 
 from pushes.models import Push
-from pushes.services.delivery import sweep
-from pushes.services.pushes import push_submit
+from pushes.services import push_submit, sweep
 from tests.factories import make_push
 
 if TYPE_CHECKING:

@@ -18,9 +18,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from pushes.models import AccountPackage, AuditEvent, Push
+from pushes.services import PackageTooLargeError, PackageUploadError, queue
 from pushes.services import packages as services
-from pushes.services import queue
-from pushes.services.packages import PackageTooLargeError, PackageUploadError
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import User

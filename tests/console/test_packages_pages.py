@@ -13,7 +13,7 @@ from django.test import RequestFactory
 from django.urls import reverse
 from django.utils import timezone
 
-from pushes import selectors_packages as selectors
+from pushes import selectors
 from pushes.models import AccountPackage, AuditEvent, Push
 from pushes.services import packages as services
 

@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from pushes.errors import Invalid
 from pushes.models import App, AuditEvent, Push, PushRevision, Role
-from pushes.services.pushes import IOS_OPEN_ACTION, push_submit
+from pushes.services import IOS_OPEN_ACTION, push_submit
 from tests.factories import MembershipFactory, PackageFactory, UserFactory, make_push
 
 if TYPE_CHECKING:
@@ -585,7 +585,7 @@ def test_an_ios_app_refuses_an_open_location_it_would_not_send(
 
 
 def test_an_ios_push_with_an_open_location_cannot_be_submitted(app: App, marketer: User) -> None:
-    from pushes.services.pushes import push_submit
+    from pushes.services import push_submit
 
     App.objects.filter(id=app.id).update(platform="ios")
     push = make_push(app=App.objects.get(id=app.id), author=marketer)

@@ -10,7 +10,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from pushes.models import Push, Role
-from pushes.services.pushes import push_submit
+from pushes.services import push_submit
 from tests.factories import AppFactory, MembershipFactory, PackageFactory, UserFactory, make_push
 
 if TYPE_CHECKING:

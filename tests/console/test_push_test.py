@@ -11,11 +11,7 @@ from pushes import snapshot
 from pushes.audit import verify_chain
 from pushes.errors import PushdeckError
 from pushes.models import App, AuditEvent, Push, TestAccountsChange
-from pushes.services import queue
-from pushes.services.test_push import (
-    app_test_accounts_decide,
-    app_test_accounts_propose,
-)
+from pushes.services import app_test_accounts_decide, app_test_accounts_propose, queue
 from tests.factories import make_push
 
 if TYPE_CHECKING:

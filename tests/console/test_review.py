@@ -6,7 +6,7 @@ import pytest
 from django.urls import reverse
 
 from pushes.models import Push
-from pushes.services.pushes import PushFields, push_save_draft, push_submit
+from pushes.services import PushFields, push_save_draft, push_submit
 from tests.factories import make_push
 
 if TYPE_CHECKING:

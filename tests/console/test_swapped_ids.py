@@ -17,7 +17,7 @@ from django.urls import reverse
 
 from pushes.models import AccountPackage, Membership, Push, TestAccountsChange
 from pushes.sandbox import services as sandbox
-from pushes.services.pushes import push_submit
+from pushes.services import push_submit
 from tests.console.access import db_state
 from tests.console.access_pushes import FORM
 from tests.factories import PackageFactory, make_push

@@ -14,8 +14,7 @@ import pytest
 from django.db import connection
 
 from pushes.models import DeliveryAttempt, Push
-from pushes.services import delivery
-from pushes.services.pushes import push_approve, push_submit
+from pushes.services import delivery, push_approve, push_submit
 from pushes.tasks import deliver_push
 from tests.conftest import require
 from tests.factories import PackageFactory, make_push

@@ -113,8 +113,7 @@ def test_a_package_overwritten_in_the_bucket_after_approval_is_not_sent(
     from django.core.files.base import ContentFile
 
     from pushes.models import Push
-    from pushes.services.delivery import push_deliver
-    from pushes.services.pushes import push_approve, push_submit
+    from pushes.services import push_approve, push_deliver, push_submit
     from tests.factories import make_push
 
     gateway.bind("alice", "bob", "mallory")

@@ -7,8 +7,7 @@ from typing import TYPE_CHECKING
 import pytest
 
 from pushes.models import AuditEvent, DeliveryAttempt, Push
-from pushes.services.delivery import push_deliver
-from pushes.services.pushes import push_approve, push_submit
+from pushes.services import push_approve, push_deliver, push_submit
 from pushes.tpns.errors import TransientTpnsError
 from tests.factories import PackageFactory, make_push
 

@@ -12,9 +12,7 @@ from django.utils import timezone
 from pushes.audit import verify_chain
 from pushes.errors import WrongState
 from pushes.models import AuditEvent, DeliveryAttempt, Push
-from pushes.services import delivery
-from pushes.services.delivery import push_deliver, push_reconcile, sweep
-from pushes.services.pushes import push_approve, push_submit
+from pushes.services import delivery, push_approve, push_deliver, push_reconcile, push_submit, sweep
 from pushes.tpns.errors import TransientTpnsError
 from tests.factories import PackageFactory, make_push
 
@@ -269,7 +267,7 @@ def test_scheduled_package_push_is_held_by_the_gateway_and_can_be_cancelled(
     reviewer: User,
     django_capture_on_commit_callbacks: object,
 ) -> None:
-    from pushes.services.pushes import push_cancel
+    from pushes.services import push_cancel
 
     gateway.bind("alice")
     later = timezone.now() + timezone.timedelta(hours=2)
@@ -400,7 +398,7 @@ def test_a_claim_reads_the_pause_from_the_database_not_the_loaded_push(
 def test_a_push_being_sent_cannot_be_cancelled(
     app: App, marketer: User, reviewer: User, app_admin: User
 ) -> None:
-    from pushes.services.pushes import push_cancel
+    from pushes.services import push_cancel
 
     push = approved(app, marketer, reviewer, accounts="alice")
     Push.objects.filter(id=push.id).update(status=Push.Status.SENDING)

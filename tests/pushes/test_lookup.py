@@ -16,10 +16,15 @@ from django.utils import timezone
 
 from pushes.errors import PushdeckError
 from pushes.models import AuditEvent, GatewayCallBudget, Push
-from pushes.services import budget, delivery, lookup
-from pushes.services.delivery import push_deliver
-from pushes.services.lookup import push_reconcile
-from pushes.services.pushes import push_approve, push_submit
+from pushes.services import (
+    budget,
+    delivery,
+    lookup,
+    push_approve,
+    push_deliver,
+    push_reconcile,
+    push_submit,
+)
 from tests.factories import PackageFactory, make_push
 
 if TYPE_CHECKING:

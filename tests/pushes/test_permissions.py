@@ -9,7 +9,7 @@ import pytest
 from pushes import permissions
 from pushes.errors import NotAllowed
 from pushes.models import Push
-from pushes.services.pushes import push_approve, push_cancel, push_reject, push_submit
+from pushes.services import push_approve, push_cancel, push_reject, push_submit
 from tests.factories import make_push
 
 if TYPE_CHECKING:

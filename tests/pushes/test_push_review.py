@@ -8,7 +8,7 @@ from django.db import IntegrityError, transaction
 from pushes.audit import verify_chain
 from pushes.errors import Invalid, PushdeckError, WrongState
 from pushes.models import Approval, AuditEvent, Notification, Push, PushRevision
-from pushes.services.pushes import (
+from pushes.services import (
     PushFields,
     push_approve,
     push_cancel,
@@ -267,7 +267,7 @@ def test_only_the_author_edits_or_submits(app: App, marketer: User, app_admin: U
 def test_an_approval_binds_to_the_hash_the_reviewer_saw(
     app: App, marketer: User, reviewer: User
 ) -> None:
-    from pushes.services.pushes import ContentChanged
+    from pushes.errors import ContentChanged
 
     push = push_submit(push=make_push(app=app, author=marketer), by=marketer)
     seen = push.content_hash

@@ -12,8 +12,7 @@ from django.core.management.base import SystemCheckError
 
 from pushes.checks import SECRETS_TAG
 from pushes.models import Push
-from pushes.services.delivery import push_deliver
-from pushes.services.pushes import push_approve, push_submit
+from pushes.services import push_approve, push_deliver, push_submit
 from tests.factories import AppFactory, make_push
 
 if TYPE_CHECKING:

@@ -16,8 +16,8 @@ from pushes import permissions, snapshot
 from pushes.audit import audit_record
 from pushes.errors import Invalid, NotAllowed, WrongState
 from pushes.models import App, Push, TestAccountsChange
-from pushes.services.pushes import parse_typed_accounts
 from pushes.services.queue import DELIVER_PUSH, enqueue_on_commit
+from pushes.validation import parse_typed_accounts
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import User

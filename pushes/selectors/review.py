@@ -1,4 +1,4 @@
-"""Reads that are more than one line."""
+"""Reads for review: the queue, approvals, revision diffs and the push timeline."""
 
 from __future__ import annotations
 
@@ -11,12 +11,10 @@ from django.db.models import Count, F, Q, QuerySet
 
 from pushes import permissions
 from pushes.models import (
-    App,
     Approval,
     AuditEvent,
     DeliveryAttempt,
     Membership,
-    Notification,
     Push,
     Role,
 )
@@ -27,31 +25,31 @@ if TYPE_CHECKING:
     from django.contrib.auth.models import User
 
 
-def app_list_for_user(*, user: User) -> QuerySet[App]:
-    apps = App.objects.annotate(member_count=Count("memberships", distinct=True))
-    if permissions.is_staff(user):
-        return apps.order_by("name")
-    return apps.filter(memberships__user_id=user.pk).order_by("name")
+_EVENT_TITLES = {
+    "push.created": ("Created", ""),
+    "push.submitted": ("Submitted for review", "info"),
+    "push.returned_to_draft": ("Edited: back to draft, review voided", "warn"),
+    "push.approval_added": ("Approval added", "ok"),
+    "push.approved": ("Approved", "ok"),
+    "push.rejected": ("Rejected", "bad"),
+    "push.cancelled": ("Cancelled", ""),
+    "push.cancel_requested": ("Cancel requested at TPNS", "warn"),
+    "push.test_sent": ("Test push sent", "info"),
+    "push.uploading": ("Uploading the account package", "info"),
+    "push.uploaded": ("Package uploaded", "ok"),
+    "push.sending": ("Sending", "info"),
+    "push.sent": ("Sent", "ok"),
+    "push.failed": ("Failed", "bad"),
+    "push.in_doubt": ("In doubt: outcome unknown", "warn"),
+}
 
-
-def roles_by_app(*, user: User) -> dict[int, str]:
-    return dict(Membership.objects.filter(user_id=user.pk).values_list("app_id", "role"))
-
-
-def membership_list(*, app: App) -> QuerySet[Membership]:
-    return app.memberships.select_related("user").order_by("user__username")
-
-
-def audit_list_for_user(*, user: User) -> QuerySet[AuditEvent]:
-    events = AuditEvent.objects.select_related("app").order_by("-id")
-    if permissions.is_staff(user):
-        return events
-    admin_of = Membership.objects.filter(user_id=user.pk, role=Role.ADMIN).values("app_id")
-    return events.filter(Q(app_id__in=admin_of))
-
-
-def is_admin_somewhere(*, user: User) -> bool:
-    return Membership.objects.filter(user_id=user.pk, role=Role.ADMIN).exists()
+_ATTEMPT_TONES = {
+    "ok": "ok",
+    "transient": "warn",
+    "permanent": "bad",
+    "unknown": "warn",
+    "pending": "info",
+}
 
 
 def review_queue_for_user(*, user: User) -> QuerySet[Push]:
@@ -108,25 +106,6 @@ class TimelineEntry:
     attempt: DeliveryAttempt | None = None
 
 
-_EVENT_TITLES = {
-    "push.created": ("Created", ""),
-    "push.submitted": ("Submitted for review", "info"),
-    "push.returned_to_draft": ("Edited: back to draft, review voided", "warn"),
-    "push.approval_added": ("Approval added", "ok"),
-    "push.approved": ("Approved", "ok"),
-    "push.rejected": ("Rejected", "bad"),
-    "push.cancelled": ("Cancelled", ""),
-    "push.cancel_requested": ("Cancel requested at TPNS", "warn"),
-    "push.test_sent": ("Test push sent", "info"),
-    "push.uploading": ("Uploading the account package", "info"),
-    "push.uploaded": ("Package uploaded", "ok"),
-    "push.sending": ("Sending", "info"),
-    "push.sent": ("Sent", "ok"),
-    "push.failed": ("Failed", "bad"),
-    "push.in_doubt": ("In doubt: outcome unknown", "warn"),
-}
-
-
 def push_timeline(*, push: Push) -> list[TimelineEntry]:
     """Created, submitted, reviewed, each attempt, sent: oldest first."""
     entries: list[TimelineEntry] = []
@@ -161,16 +140,3 @@ def _retitle(action: str, frm: str) -> tuple[str, str] | None:
     ):
         return "Temporary gateway error: will retry", "warn"
     return None
-
-
-_ATTEMPT_TONES = {
-    "ok": "ok",
-    "transient": "warn",
-    "permanent": "bad",
-    "unknown": "warn",
-    "pending": "info",
-}
-
-
-def notifications_for_user(*, user: User) -> QuerySet[Notification]:
-    return Notification.objects.filter(user_id=user.pk).select_related("push", "push__app")

@@ -13,10 +13,11 @@ from django.contrib.auth import get_user_model
 from django.db.models import QuerySet
 from django.utils import timezone
 
-from pushes import permissions
+from pushes import permissions, snapshot
 from pushes.models import AccountPackage, App, Membership, Push, Role
-from pushes.services.pushes import MAX_TYPED_ACCOUNTS, parse_typed_accounts, validate_for_submit
+from pushes.tpns import schema
 from pushes.tpns.schema import MAX_ACCOUNTS_PER_LIST
+from pushes.validation import MAX_TYPED_ACCOUNTS, parse_typed_accounts, validate_for_submit
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import User
@@ -213,3 +214,25 @@ def submit_problems(push: Push) -> dict[str, list[str]]:
         for name, messages in validate_for_submit(stand_in).items():
             errors.setdefault(name, messages)
     return errors
+
+
+# What the Create Push form and preview show of the TPNS limits (tpns-api.md §3.5).
+TITLE_LIMITS = schema.TITLE_LIMITS
+CONTENT_LIMITS = schema.CONTENT_LIMITS
+MAX_EXPIRE_TIME = schema.MAX_EXPIRE_TIME
+MAX_MESSAGE_BYTES = schema.MAX_MESSAGE_BYTES
+
+
+def channel_warnings(message: schema.Message) -> list[schema.FieldError]:
+    """Vendor channels that would cut this message's title or content short."""
+    return schema.channel_warnings(message)
+
+
+def preview_request(push: Push) -> schema.PushRequest:
+    """Exactly the request a push sends (without the upload_id added at send time)."""
+    return snapshot.build_request(push)
+
+
+def preview_hash(push: Push) -> str:
+    """The content hash an approval of this push, as it is now, would bind to."""
+    return snapshot.content_hash(snapshot.snapshot(push))

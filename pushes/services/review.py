@@ -1,0 +1,128 @@
+"""Review: reviewers approve exactly the frozen content, or reject it with a reason.
+
+Nobody approves their own push (here and a database constraint); approval binds to the
+content hash; an app may require two approvals above a number of accounts.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from django.db import transaction
+from django.utils import timezone
+
+from pushes import lifecycle, permissions
+from pushes.audit import audit_record
+from pushes.errors import ContentChanged, Invalid, NotAllowed, WrongState
+from pushes.models import Approval, Push, Role
+from pushes.notify import notify_author, notify_roles
+from pushes.services.queue import DELIVER_PUSH, enqueue_on_commit
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
+
+
+def approvals_required(push: Push) -> int:
+    limit = push.app.two_approvals_above
+    return 2 if limit is not None and push.total_count > limit else 1
+
+
+@transaction.atomic
+def push_approve(
+    *, push: Push, by: User, comment: str = "", expected_hash: str | None = None
+) -> Push:
+    """Approve exactly the frozen content. The author can never approve their own push.
+
+    `expected_hash` is the content hash the reviewer saw; if the push was resubmitted
+    since, nothing is approved. Approving twice is harmless: the second call changes
+    nothing and queues nothing.
+    """
+    push = Push.objects.select_for_update(of=("self",)).select_related("app").get(pk=push.pk)
+    if push.created_by_id == by.pk:
+        raise NotAllowed("You cannot approve your own push.")
+    permissions.require_role(
+        push.app, by, permissions.REVIEWERS, "Only reviewers and admins approve."
+    )
+    if expected_hash is not None and expected_hash != push.content_hash:
+        raise ContentChanged("The push changed while you were reviewing it. Review it again.")
+    revision = push.revisions.order_by("-number").first()
+    already = revision is not None and revision.approvals.filter(reviewer=by).exists()
+    if push.status != Push.Status.PENDING_REVIEW or revision is None:
+        if already:
+            return push
+        raise WrongState(f"This push is {push.get_status_display().lower()}, not pending review.")
+    if already:
+        return push
+    if push.send_time is not None and push.send_time <= timezone.now():
+        raise WrongState("Its scheduled time has passed. The author must change or clear it first.")
+    Approval.objects.create(
+        push=push,
+        revision=revision,
+        reviewer=by,
+        author_id=push.created_by_id,
+        content_hash=push.content_hash,
+        comment=comment,
+    )
+    audit_record(
+        actor=by,
+        action="push.approval_added",
+        obj=push,
+        data={"content_hash": push.content_hash, "comment": comment},
+    )
+    have = revision.approvals.count()
+    if have < approvals_required(push):
+        notify_roles(
+            push,
+            roles=(Role.REVIEWER, Role.ADMIN),
+            exclude=by,
+            message=f"“{push}” has {have} of {approvals_required(push)} approvals; "
+            "it needs another reviewer.",
+        )
+        return push
+    lifecycle.move(
+        push,
+        Push.Status.PENDING_REVIEW,
+        Push.Status.APPROVED,
+        actor=by,
+        data={"content_hash": push.content_hash},
+        reviewed_by=by,
+        reviewed_at=timezone.now(),
+        review_comment=comment,
+        approved_hash=push.content_hash,
+        queued_at=timezone.now(),
+    )
+    notify_author(push, f"“{push}” was approved by {by.get_username()} and is being sent.")
+    enqueue_on_commit(DELIVER_PUSH, push.id, on_failure=lambda: _not_queued(push))
+    return push
+
+
+def _not_queued(push: Push) -> None:
+    """The broker was down at approval: the sweeper queues it once the broker is back."""
+    Push.objects.filter(id=push.id, status=Push.Status.APPROVED).update(queued_at=None)
+    push.queued_at = None
+
+
+@transaction.atomic
+def push_reject(*, push: Push, by: User, comment: str) -> Push:
+    push = Push.objects.select_for_update(of=("self",)).get(pk=push.pk)
+    if push.created_by_id == by.pk:
+        raise NotAllowed("You cannot review your own push.")
+    permissions.require_role(
+        push.app, by, permissions.REVIEWERS, "Only reviewers and admins reject."
+    )
+    if not comment.strip():
+        raise Invalid({"comment": "Say why the push is rejected, so the author can fix it."})
+    if push.status != Push.Status.PENDING_REVIEW:
+        raise WrongState(f"This push is {push.get_status_display().lower()}, not pending review.")
+    lifecycle.move(
+        push,
+        Push.Status.PENDING_REVIEW,
+        Push.Status.REJECTED,
+        actor=by,
+        data={"comment": comment.strip()},
+        reviewed_by=by,
+        reviewed_at=timezone.now(),
+        review_comment=comment.strip(),
+    )
+    notify_author(push, f"“{push}” was rejected by {by.get_username()}: {comment.strip()}")
+    return push
