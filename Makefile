@@ -38,12 +38,14 @@ test: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy console pushes
+	$(BIN)/lint-imports
 	$(BIN)/pytest
 
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy console pushes
+	$(BIN)/lint-imports
 
 bench: install
 	$(BIN)/python -m bench

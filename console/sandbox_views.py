@@ -8,6 +8,8 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 
 from console.access import signed_in
+from pushes import permissions
+from pushes.models import Gateway
 from pushes.sandbox import selectors
 
 PUSHES_PER_PAGE = 25
@@ -17,7 +19,11 @@ DELIVERIES_PER_DEVICE = 10
 
 @login_required
 def inbox(request: HttpRequest) -> HttpResponse:
-    apps = list(selectors.sandbox_apps_for_user(user=signed_in(request)))
+    user = signed_in(request)
+    # The console knows which apps a person may see; the sandbox only knows AccessIDs.
+    visible = permissions.visible_apps(user).filter(gateway=Gateway.SANDBOX)
+    access_ids = None if permissions.is_staff(user) else visible.values_list("access_id", flat=True)
+    apps = list(selectors.sandbox_apps(access_ids=access_ids))
     wanted = request.GET.get("app")
     if wanted:
         selected = next((app for app in apps if app.access_id == wanted), None)

@@ -8,3 +8,6 @@ class SandboxConfig(AppConfig):
     name = "pushes.sandbox"
     label = "sandbox"
     verbose_name = "TPNS sandbox"
+
+    def ready(self) -> None:
+        from pushes.sandbox import receivers  # noqa: F401  (connects to the domain events)

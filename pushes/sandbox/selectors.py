@@ -10,24 +10,17 @@ from django.db.models import Prefetch
 from pushes.sandbox.models import AccountBinding, Delivery, Device, SandboxApp, SandboxPush
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable
     from datetime import datetime
 
-    from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
     from django.db.models import QuerySet
 
 
-def sandbox_apps_for_user(*, user: AbstractBaseUser | AnonymousUser) -> QuerySet[SandboxApp]:
-    """Sandbox apps whose AccessID is a sandbox-gateway App the user belongs to (staff: all)."""
-    from pushes.models import App, Gateway
-
-    if not user.is_authenticated:
-        return SandboxApp.objects.none()
-    if getattr(user, "is_staff", False):
-        return SandboxApp.objects.all()
-    access_ids = App.objects.filter(gateway=Gateway.SANDBOX, members__pk=user.pk).values(
-        "access_id"
-    )
-    return SandboxApp.objects.filter(access_id__in=access_ids)
+def sandbox_apps(*, access_ids: Iterable[str] | None) -> QuerySet[SandboxApp]:
+    """The sandbox apps with these AccessIDs (None: all of them, for staff)."""
+    if access_ids is None:
+        return SandboxApp.objects.filter(is_active=True)
+    return SandboxApp.objects.filter(access_id__in=list(access_ids), is_active=True)
 
 
 def device_count_for_account(*, app: SandboxApp, account: str, account_type: int = 0) -> int:

@@ -9,7 +9,8 @@ from django.db import transaction
 from pushes import permissions
 from pushes.audit import audit_record
 from pushes.errors import Invalid, NotAllowed
-from pushes.models import App, Gateway, HealthPing, Membership, Role
+from pushes.events import app_gateway_changed
+from pushes.models import App, HealthPing, Membership, Role
 from pushes.services.queue import ANSWER_PING, DELIVER_PUSH, enqueue_on_commit
 
 if TYPE_CHECKING:
@@ -29,18 +30,17 @@ def _require_staff(by: AbstractBaseUser) -> None:
     permissions.require(permissions.is_staff(by), "Only staff administrators can create apps.")
 
 
-def _register_on_sandbox(app: App) -> None:
-    if app.gateway == Gateway.SANDBOX:
-        from pushes.sandbox.services import ensure_app
-
-        ensure_app(access_id=app.access_id, secret_key=app.secret_key, name=app.name)
-
-
-def _leave_sandbox(access_id: str) -> None:
-    """The old AccessID no longer belongs to this app: its sandbox side stops answering."""
-    from pushes.sandbox.services import deactivate_app
-
-    deactivate_app(access_id=access_id)
+def _announce(app: App, *, previous_gateway: str | None, previous_access_id: str | None) -> None:
+    """Tell the gateways that listen (the built-in sandbox) where the app now is."""
+    app_gateway_changed.send(
+        sender=App,
+        gateway=app.gateway,
+        access_id=app.access_id,
+        secret_key=app.secret_key,
+        name=app.name,
+        previous_gateway=previous_gateway,
+        previous_access_id=previous_access_id,
+    )
 
 
 @transaction.atomic
@@ -70,7 +70,7 @@ def app_create(
     audit_record(
         actor=by, action="app.created", obj=app, data={f: getattr(app, f) for f in APP_FIELDS}
     )
-    _register_on_sandbox(app)
+    _announce(app, previous_gateway=None, previous_access_id=None)
     return app
 
 
@@ -86,8 +86,7 @@ def app_update(*, app: App, by: User, secret_key: str | None = None, **fields: o
     }
     if {"gateway", "access_id"} & changes.keys() and not permissions.is_staff(by):
         raise NotAllowed("Only staff administrators can change an app's gateway or AccessID.")
-    was_on_sandbox = app.gateway == Gateway.SANDBOX and ({"gateway", "access_id"} & changes.keys())
-    old_access_id = app.access_id
+    previous_gateway, previous_access_id = app.gateway, app.access_id
     for name, value in fields.items():
         setattr(app, name, value)
     if secret_key:
@@ -99,9 +98,7 @@ def app_update(*, app: App, by: User, secret_key: str | None = None, **fields: o
     app.full_clean()
     app.save()
     audit_record(actor=by, action="app.updated", obj=app, data={"changes": changes})
-    if was_on_sandbox:
-        _leave_sandbox(old_access_id)
-    _register_on_sandbox(app)
+    _announce(app, previous_gateway=previous_gateway, previous_access_id=previous_access_id)
     return app
 
 

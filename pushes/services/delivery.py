@@ -31,7 +31,7 @@ from pushes.notify import notify
 from pushes.services import lookup
 from pushes.services.lookup import push_mark_sent, push_reconcile, push_resend
 from pushes.services.queue import DELIVER_PUSH, enqueue
-from pushes.services.steps import attempt, crash_point, credentials, finish, record_sandbox_counts
+from pushes.services.steps import attempt, crash_point, credentials, finish, record_delivery_counts
 from pushes.tpns import client
 from pushes.tpns.errors import (
     PackageBytesChanged,
@@ -314,7 +314,7 @@ def _send(push: Push, retries: int) -> None:
         sent_at=now,
         finished_at=now,
     ):
-        record_sandbox_counts(push)
+        record_delivery_counts(push)
         notify(
             user_ids=[push.created_by_id],
             push=push,

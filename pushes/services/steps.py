@@ -7,10 +7,11 @@ from __future__ import annotations
 
 import os
 import signal
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 from django.utils import timezone
 
+from pushes.events import delivery_counts_requested
 from pushes.models import DeliveryAttempt, Push
 from pushes.tpns.errors import TpnsError, describe
 from pushes.tpns.hosts import Credentials
@@ -54,13 +55,16 @@ def finish(
     row.save()
 
 
-def record_sandbox_counts(push: Push) -> None:
-    if push.app.gateway != "sandbox" or not push.push_id:
+def record_delivery_counts(push: Push) -> None:
+    """Keep the delivery counts the push's gateway tells (the sandbox does; TPNS does not)."""
+    if not push.push_id:
         return
-    from pushes.sandbox.selectors import push_counts
-
-    counts = push_counts(push_id=push.push_id)
+    answers = delivery_counts_requested.send(
+        sender=Push, gateway=push.app.gateway, access_id=push.app.access_id, push_id=push.push_id
+    )
+    replies: list[object] = [answer for _, answer in answers]
+    counts = next((cast("dict[str, int]", a) for a in replies if isinstance(a, dict)), None)
     if counts is not None:
         Push.objects.filter(id=push.id).update(
-            targeted=counts.targeted, delivered=counts.delivered, unbound=counts.unbound
+            targeted=counts["targeted"], delivered=counts["delivered"], unbound=counts["unbound"]
         )

