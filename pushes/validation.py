@@ -53,44 +53,73 @@ IOS_OPEN_ACTION = (
 )
 
 
+Problems = list[tuple[str, str]]  # (form field, message)
+
+
 def validate_for_submit(push: Push, *, now: datetime | None = None) -> dict[str, list[str]]:
     """Every reason this push cannot be submitted, keyed by form field."""
+    problems = _target_problems(push) + _setting_problems(push, now or timezone.now())
+    if not problems:
+        problems = _schema_problems(push, now)
     errors: dict[str, list[str]] = {}
-
-    def add(name: str, message: str) -> None:
+    for name, message in problems:
         errors.setdefault(name, []).append(message)
+    return errors
 
+
+def _target_problems(push: Push) -> Problems:
     if push.source == Push.Source.MANUAL:
-        typed = parse_typed_accounts(push.accounts_text)
-        for line, reason in typed.errors[:20]:
-            add("accounts_text", f"Line {line}: {reason}" if line else reason)
-        if not typed.errors and not typed.accounts:
-            add("accounts_text", "Enter at least one account, one per line.")
-        if typed.lines > MAX_TYPED_ACCOUNTS:
-            add(
+        return _typed_account_problems(push.accounts_text)
+    package = push.package
+    if package is None:
+        return [("package", "Choose or upload an account package.")]
+    if package.status != AccountPackage.Status.VALID:
+        state = package.get_status_display().lower()
+        return [("package", f"The package “{package.original_name}” is not valid: {state}.")]
+    if package.file_deleted_at is not None:
+        return [
+            ("package", "The package file was deleted by the retention policy; upload it again.")
+        ]
+    return []
+
+
+def _typed_account_problems(text: str) -> Problems:
+    typed = parse_typed_accounts(text)
+    problems = [
+        ("accounts_text", f"Line {line}: {reason}" if line else reason)
+        for line, reason in typed.errors[:20]
+    ]
+    if not typed.errors and not typed.accounts:
+        problems.append(("accounts_text", "Enter at least one account, one per line."))
+    if typed.lines > MAX_TYPED_ACCOUNTS:
+        problems.append(
+            (
                 "accounts_text",
                 f"Type at most {MAX_TYPED_ACCOUNTS:,} accounts; upload a package for more.",
             )
-    elif push.package is None:
-        add("package", "Choose or upload an account package.")
-    elif push.package.status != AccountPackage.Status.VALID:
-        add(
-            "package",
-            f"The package “{push.package.original_name}” is not valid: {push.package.get_status_display().lower()}.",
         )
-    elif push.package.file_deleted_at is not None:
-        add("package", "The package file was deleted by the retention policy; upload it again.")
+    return problems
+
+
+def _setting_problems(push: Push, now: datetime) -> Problems:
+    problems: Problems = []
     if push.app.platform == "ios" and push.open_action != Push.OpenAction.APP:
-        add("open_action", IOS_OPEN_ACTION)
-    if push.send_time is not None and push.send_time <= (now or timezone.now()):
-        add("send_time", "The scheduled time is in the past; clear it to send on approval.")
-    if not errors:
-        request = snapshot.build_request(
-            push, upload_id=1 if push.target == "package_account_push" else None
+        problems.append(("open_action", IOS_OPEN_ACTION))
+    if push.send_time is not None and push.send_time <= now:
+        problems.append(
+            ("send_time", "The scheduled time is in the past; clear it to send on approval.")
         )
-        for problem in request.validate(now=now):
-            add(_form_field(problem.field), _sentence(problem.field, problem.message))
-    return errors
+    return problems
+
+
+def _schema_problems(push: Push, now: datetime | None) -> Problems:
+    """What the TPNS request schema says of the request this push would send."""
+    upload_id = 1 if push.target == Push.Target.PACKAGE else None
+    request = snapshot.build_request(push, upload_id=upload_id)
+    return [
+        (_form_field(problem.field), _sentence(problem.field, problem.message))
+        for problem in request.validate(now=now)
+    ]
 
 
 def _form_field(path: str) -> str:

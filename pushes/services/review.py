@@ -14,7 +14,7 @@ from django.utils import timezone
 from pushes import lifecycle, permissions
 from pushes.audit import audit_record
 from pushes.errors import ContentChanged, Invalid, NotAllowed, WrongState
-from pushes.models import Approval, Push, Role
+from pushes.models import Approval, Push, PushRevision, Role
 from pushes.notify import notify_author, notify_roles
 from pushes.services.queue import DELIVER_PUSH, enqueue_on_commit
 
@@ -38,6 +38,30 @@ def push_approve(
     nothing and queues nothing.
     """
     push = Push.objects.select_for_update(of=("self",)).select_related("app").get(pk=push.pk)
+    _check_reviewer(push, by, expected_hash)
+    revision = push.revisions.order_by("-number").first()
+    already = revision is not None and revision.approvals.filter(reviewer=by).exists()
+    if already:
+        return push
+    if push.status != Push.Status.PENDING_REVIEW or revision is None:
+        raise WrongState(f"This push is {push.get_status_display().lower()}, not pending review.")
+    if push.send_time is not None and push.send_time <= timezone.now():
+        raise WrongState("Its scheduled time has passed. The author must change or clear it first.")
+    have = _add_approval(push, revision, by, comment)
+    if have < approvals_required(push):
+        notify_roles(
+            push,
+            roles=(Role.REVIEWER, Role.ADMIN),
+            exclude=by,
+            message=f"“{push}” has {have} of {approvals_required(push)} approvals; "
+            "it needs another reviewer.",
+        )
+        return push
+    _approve(push, by, comment)
+    return push
+
+
+def _check_reviewer(push: Push, by: User, expected_hash: str | None) -> None:
     if push.created_by_id == by.pk:
         raise NotAllowed("You cannot approve your own push.")
     permissions.require_role(
@@ -45,16 +69,10 @@ def push_approve(
     )
     if expected_hash is not None and expected_hash != push.content_hash:
         raise ContentChanged("The push changed while you were reviewing it. Review it again.")
-    revision = push.revisions.order_by("-number").first()
-    already = revision is not None and revision.approvals.filter(reviewer=by).exists()
-    if push.status != Push.Status.PENDING_REVIEW or revision is None:
-        if already:
-            return push
-        raise WrongState(f"This push is {push.get_status_display().lower()}, not pending review.")
-    if already:
-        return push
-    if push.send_time is not None and push.send_time <= timezone.now():
-        raise WrongState("Its scheduled time has passed. The author must change or clear it first.")
+
+
+def _add_approval(push: Push, revision: PushRevision, by: User, comment: str) -> int:
+    """Record one reviewer's approval of this exact hash; how many the revision has now."""
     Approval.objects.create(
         push=push,
         revision=revision,
@@ -69,16 +87,11 @@ def push_approve(
         obj=push,
         data={"content_hash": push.content_hash, "comment": comment},
     )
-    have = revision.approvals.count()
-    if have < approvals_required(push):
-        notify_roles(
-            push,
-            roles=(Role.REVIEWER, Role.ADMIN),
-            exclude=by,
-            message=f"“{push}” has {have} of {approvals_required(push)} approvals; "
-            "it needs another reviewer.",
-        )
-        return push
+    return revision.approvals.count()
+
+
+def _approve(push: Push, by: User, comment: str) -> None:
+    """Enough approvals: approved, bound to the content hash, and queued for delivery."""
     lifecycle.move(
         push,
         Push.Status.PENDING_REVIEW,
@@ -93,7 +106,6 @@ def push_approve(
     )
     notify_author(push, f"“{push}” was approved by {by.get_username()} and is being sent.")
     enqueue_on_commit(DELIVER_PUSH, push.id, on_failure=lambda: _not_queued(push))
-    return push
 
 
 def _not_queued(push: Push) -> None:

@@ -205,43 +205,48 @@ def describe(err: TpnsError) -> str:
         problems = "; ".join(str(error) for error in err.errors) or err.message
         return f"The {what} was not sent because it is invalid: {problems}."
     if isinstance(err, UnknownOutcomeTpnsError):
-        cause = {
-            READ_TIMEOUT: "TPNS did not answer in time after the request was sent",
-            CONNECTION_DROPPED: "The connection to TPNS broke after the request was sent",
-            MALFORMED_RESPONSE: "TPNS sent back an answer that could not be read",
-            HTTP_STATUS: (
-                f"A proxy in front of TPNS gave up waiting for its answer (HTTP {err.http_status})"
-            ),
-        }.get(err.kind, "The call to TPNS was interrupted")
-        advice = (
-            "Check the push records in TPNS before sending it again."
-            if what == "push"
-            else "It is safe to try again."
-        )
-        return f"{cause}, so it is not known whether the {what} went through. {advice}"
+        return _describe_unknown(err, what)
     if err.ret_code:
         return _describe_ret_code(err)
-    if err.http_status == 429:
-        return f"TPNS is rate limiting this app (HTTP 429). {_LATER}"
-    if err.http_status == 403:
-        return (
-            "TPNS refused the request (HTTP 403). This usually means the AccessID/SecretKey "
-            "or the service region is wrong; an admin should check the app's keys and gateway."
-        )
-    if err.http_status == 408:
-        return f"TPNS did not receive the whole request in time (HTTP 408). {_LATER}"
-    if err.http_status is not None and err.http_status >= 500:
-        return f"TPNS had a server error (HTTP {err.http_status}); nothing was sent. {_LATER}"
     if err.http_status is not None:
-        return (
-            f"TPNS refused the request (HTTP {err.http_status}). "
-            "An admin should check the app's gateway settings."
-        )
+        return _describe_http_status(err.http_status)
     if err.kind == CONNECT_TIMEOUT:
         return f"Connecting to TPNS timed out; nothing was sent. {_LATER}"
     if err.kind == CONNECT_FAILED:
         return f"Pushdeck could not connect to TPNS; nothing was sent. {_LATER}"
     return f"The call to TPNS failed: {err.message}"
+
+
+def _describe_unknown(err: TpnsError, what: str) -> str:
+    cause = {
+        READ_TIMEOUT: "TPNS did not answer in time after the request was sent",
+        CONNECTION_DROPPED: "The connection to TPNS broke after the request was sent",
+        MALFORMED_RESPONSE: "TPNS sent back an answer that could not be read",
+        HTTP_STATUS: (
+            f"A proxy in front of TPNS gave up waiting for its answer (HTTP {err.http_status})"
+        ),
+    }.get(err.kind, "The call to TPNS was interrupted")
+    advice = (
+        "Check the push records in TPNS before sending it again."
+        if what == "push"
+        else "It is safe to try again."
+    )
+    return f"{cause}, so it is not known whether the {what} went through. {advice}"
+
+
+def _describe_http_status(status: int) -> str:
+    if status == 429:
+        return f"TPNS is rate limiting this app (HTTP 429). {_LATER}"
+    if status == 403:
+        return (
+            "TPNS refused the request (HTTP 403). This usually means the AccessID/SecretKey "
+            "or the service region is wrong; an admin should check the app's keys and gateway."
+        )
+    if status == 408:
+        return f"TPNS did not receive the whole request in time (HTTP 408). {_LATER}"
+    if status >= 500:
+        return f"TPNS had a server error (HTTP {status}); nothing was sent. {_LATER}"
+    return f"TPNS refused the request (HTTP {status}). An admin should check the app's gateway settings."
 
 
 _LATER = "Trying again a little later usually works."
