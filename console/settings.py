@@ -90,7 +90,7 @@ INSTALLED_APPS = [
     "csp",
     "pushes",
     "pushes.sandbox",
-    "console",
+    "console.app_config.ConsoleConfig",
 ]
 
 MIDDLEWARE = [

@@ -29,7 +29,7 @@ def status_tone(status: str) -> str:
     return STATUS_TONES.get(status, "")
 
 
-@register.inclusion_tag("console/partials/push_timeline_body.html", takes_context=True)
+@register.inclusion_tag("console/pushes/partials/push_timeline_body.html", takes_context=True)
 def push_timeline(context: dict[str, Any], push: Push) -> dict[str, Any]:
     request = context.get("request")
     user = getattr(request, "user", None)

@@ -12,10 +12,27 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from django.apps import apps
-from django.urls import reverse
+from django.urls import URLPattern, URLResolver, reverse
 
 if TYPE_CHECKING:
     from pushes.models import App
+
+
+def console_pages() -> list[URLPattern]:
+    """Every page of the `console` namespace, through the areas' includes."""
+    from console.urls import pages
+
+    def flatten(entries: list[URLPattern | URLResolver]) -> list[URLPattern]:
+        found: list[URLPattern] = []
+        for entry in entries:
+            if isinstance(entry, URLResolver):
+                found.extend(flatten(entry.url_patterns))
+            else:
+                found.append(entry)
+        return found
+
+    return flatten(pages)
+
 
 # “stranger” is a marketer of another app, “other_admin” an admin of another app.
 PERSONAS = ["anonymous", "stranger", "other_admin", "marketer", "reviewer", "app_admin", "staff"]
@@ -65,9 +82,7 @@ class Page:
 
     def url(self, app: App) -> tuple[str, dict[str, Any]]:
         """The URL and its arguments (for `data` and `done`)."""
-        from console.urls import pages
-
-        pattern = next(p for p in pages if p.name == self.route)
+        pattern = next(p for p in console_pages() if p.name == self.route)
         kwargs: dict[str, Any] = dict(self.kwargs(app))
         if "code" in pattern.pattern.converters:
             kwargs.setdefault("code", app.code)

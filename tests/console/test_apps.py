@@ -183,7 +183,7 @@ def test_the_member_form_does_not_tell_which_usernames_exist(
 def test_the_secret_key_is_hidden_from_error_reports(rf: RequestFactory, staff: User) -> None:
     from django.views.debug import SafeExceptionReporterFilter
 
-    from console.views import app_create, app_edit
+    from console.apps.views import app_create, app_edit
 
     for view, kwargs in ((app_create, {}), (app_edit, {"code": uuid4()})):
         request = rf.post("/", {"name": "Shop", "secret_key": "top-secret-value"})

@@ -16,7 +16,7 @@ from django.urls import reverse
 
 from pushes.sandbox import services as sandbox
 from pushes.tpns import codes, signing
-from tests.console.access import Page, db_state
+from tests.console.access import Page, console_pages, db_state
 from tests.console.test_permissions import PAGES, SANDBOX_ENDPOINTS
 
 if TYPE_CHECKING:
@@ -139,7 +139,7 @@ def test_every_page_without_a_post_row_ignores_or_refuses_a_post(
 
 
 def test_every_console_url_is_in_the_csrf_table_or_probed() -> None:
-    from console.urls import pages
+    pages = console_pages()
 
     assert len(POSTS) == len(POSTED_ROUTES)
     assert POSTED_ROUTES | {page.route for page in PROBES} == {p.name for p in pages}

@@ -221,7 +221,7 @@ def test_an_oversized_file_part_is_stopped_while_streaming_with_413(
 def test_a_body_declared_too_big_is_answered_413_before_it_is_read(
     client: Client, app: App, marketer: User, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from console import package_views
+    from console.packages import views as package_views
 
     monkeypatch.setattr(services, "MAX_UPLOAD_BYTES", 1000)
     monkeypatch.setattr(package_views, "MULTIPART_SLACK", 100)

@@ -201,7 +201,7 @@ def test_the_partials_render_standalone(app: App, marketer: User) -> None:
     assert 'type="file"' in upload and "package_upload.js" in upload
     assert 'data-csrf="' in upload and 'data-csrf=""' not in upload
     choose = render_to_string(
-        "console/partials/package_choose.html",
+        "console/pushes/partials/package_choose.html",
         {
             "app": app,
             "packages": selectors.package_list_valid(app=app),

@@ -10,7 +10,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import JsonResponse
 from django.shortcuts import redirect, render
-from django.urls import path, reverse
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html
 from django.views.decorators.http import require_POST
@@ -24,7 +24,7 @@ from console.access import (
     get_push_for_user,
     signed_in,
 )
-from console.push_forms import PushFilterForm, PushForm
+from console.pushes.forms import PushFilterForm, PushForm
 from pushes import models, permissions, selectors
 from pushes.errors import ContentChanged, Invalid, WrongState
 from pushes.models import App, Push
@@ -128,7 +128,7 @@ def _render_form(
         "time_zone": timezone.get_current_timezone_name(),
         "title_limit": selectors.TITLE_LIMITS["TPNS"],
     }
-    return render(request, "console/push_form.html", context, status=status)
+    return render(request, "console/pushes/push_form.html", context, status=status)
 
 
 @login_required
@@ -148,7 +148,7 @@ def push_preview(request: HttpRequest, code: UUID) -> HttpResponse:
     push = get_push_for_author(request, code)
     if not push.is_editable:
         return redirect("console:push-detail", code=push.code)
-    return render(request, "console/push_preview.html", _preview_context(request, push))
+    return render(request, "console/pushes/push_preview.html", _preview_context(request, push))
 
 
 def _preview_context(request: HttpRequest, push: Push) -> dict[str, Any]:
@@ -264,14 +264,16 @@ def push_detail(request: HttpRequest, code: UUID) -> HttpResponse:
             "time_zone": timezone.get_current_timezone_name(),
         }
     )
-    return render(request, "console/push_detail.html", context)
+    return render(request, "console/pushes/push_detail.html", context)
 
 
 @login_required
 def push_status(request: HttpRequest, code: UUID) -> HttpResponse:
     """The part of the record page that changes while the push is in flight."""
     push = get_push_for_user(request, code)
-    return render(request, "console/partials/push_status.html", _status_context(request, push))
+    return render(
+        request, "console/pushes/partials/push_status.html", _status_context(request, push)
+    )
 
 
 def _status_context(request: HttpRequest, push: Push) -> dict[str, Any]:
@@ -338,25 +340,4 @@ def push_list(request: HttpRequest) -> HttpResponse:
         "filtered": any(filters.values()),
         "authorable_apps": selectors.apps_user_can_push(user=user)[:5],
     }
-    return render(request, "console/push_list.html", context)
-
-
-# Access ------------------------------------------------------------------------------
-
-
-urlpatterns = [
-    path("apps/<uuid:code>/push/new/", push_create, name="push-create"),
-    path(
-        "apps/<uuid:code>/push/check-accounts/",
-        push_check_accounts,
-        name="push-check-accounts",
-    ),
-    path("pushes/", push_list, name="push-list"),
-    path("pushes/<uuid:code>/", push_detail, name="push-detail"),
-    path("pushes/<uuid:code>/status/", push_status, name="push-status"),
-    path("pushes/<uuid:code>/edit/", push_edit, name="push-edit"),
-    path("pushes/<uuid:code>/preview/", push_preview, name="push-preview"),
-    path("pushes/<uuid:code>/confirm/", push_confirm, name="push-confirm"),
-    path("pushes/<uuid:code>/test/", push_test, name="push-test"),
-    path("pushes/<uuid:code>/cancel/", push_cancel_view, name="push-cancel"),
-]
+    return render(request, "console/pushes/push_list.html", context)

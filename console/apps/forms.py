@@ -6,6 +6,7 @@ from django import forms
 from django.contrib.auth import get_user_model
 
 from pushes.models import App, Role
+from pushes.services import MAX_TEST_ACCOUNTS
 
 
 class AppForm(forms.ModelForm):
@@ -66,3 +67,17 @@ class MemberForm(forms.Form):
                 "creates accounts."
             )
         return user
+
+
+class TestAccountsForm(forms.Form):
+    test_accounts = forms.CharField(
+        label="Test accounts",
+        required=False,
+        strip=False,
+        widget=forms.Textarea(attrs={"rows": 10, "spellcheck": "false", "autocomplete": "off"}),
+        help_text=f"One account per line, at most {MAX_TEST_ACCOUNTS}. Test pushes from the "
+        "preview go to these accounts at once, without review. Leave empty to turn test "
+        "pushes off.",
+    )
+
+    __test__ = False  # not a pytest test class, despite the name

@@ -1,4 +1,8 @@
-"""Console pages: parse, check access, call pushes services or selectors, render."""
+"""Apps and their members, and an app's test accounts.
+
+Test accounts: an admin proposes a list, another admin or reviewer approves it. Test
+pushes skip review, so the list that receives them has four eyes of its own.
+"""
 
 from __future__ import annotations
 
@@ -7,8 +11,7 @@ from typing import TYPE_CHECKING
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_POST
@@ -21,10 +24,11 @@ from console.access import (
     require_staff,
     signed_in,
 )
-from console.forms import AppForm, MemberForm
+from console.apps.forms import AppForm, MemberForm, TestAccountsForm
 from pushes import selectors, services
-from pushes.models import App, Membership
-from pushes.services import pending_test_accounts_change
+from pushes.errors import PushdeckError
+from pushes.models import App, Membership, TestAccountsChange
+from pushes.services import MAX_TEST_ACCOUNTS, pending_test_accounts_change
 
 if TYPE_CHECKING:
     from uuid import UUID
@@ -35,7 +39,7 @@ def app_list(request: HttpRequest) -> HttpResponse:
     apps = selectors.app_list_for_user(user=signed_in(request))
     roles = selectors.roles_by_app(user=signed_in(request))
     rows = [(app, roles.get(app.id, "admin" if request.user.is_staff else "")) for app in apps]
-    return render(request, "console/app_list.html", {"rows": rows})
+    return render(request, "console/apps/app_list.html", {"rows": rows})
 
 
 @sensitive_post_parameters("secret_key")
@@ -52,7 +56,7 @@ def app_create(request: HttpRequest) -> HttpResponse:
         else:
             messages.success(request, f"App “{app.name}” created. Add its members below.")
             return redirect("console:app-detail", code=app.code)
-    return render(request, "console/app_form.html", {"form": form, "app": None})
+    return render(request, "console/apps/app_form.html", {"form": form, "app": None})
 
 
 @login_required
@@ -68,7 +72,7 @@ def app_detail(request: HttpRequest, code: UUID) -> HttpResponse:
         "members": selectors.membership_list(app=app) if role in ADMINS else [],
         "member_form": MemberForm(),
     }
-    return render(request, "console/app_detail.html", context)
+    return render(request, "console/apps/app_detail.html", context)
 
 
 @sensitive_post_parameters("secret_key")
@@ -91,7 +95,7 @@ def app_edit(request: HttpRequest, code: UUID) -> HttpResponse:
         else:
             messages.success(request, "App settings saved.")
             return redirect("console:app-detail", code=app.code)
-    return render(request, "console/app_form.html", {"form": form, "app": app})
+    return render(request, "console/apps/app_form.html", {"form": form, "app": app})
 
 
 @login_required
@@ -129,7 +133,7 @@ def member_set(request: HttpRequest, code: UUID) -> HttpResponse:
         "members": selectors.membership_list(app=app),
         "member_form": form,
     }
-    return render(request, "console/app_detail.html", context, status=400)
+    return render(request, "console/apps/app_detail.html", context, status=400)
 
 
 @login_required
@@ -146,33 +150,85 @@ def member_remove(request: HttpRequest, code: UUID, member_id: int) -> HttpRespo
     return redirect("console:app-detail", code=app.code)
 
 
-@login_required
-def audit_list(request: HttpRequest) -> HttpResponse:
-    if not request.user.is_staff and not selectors.is_admin_somewhere(user=signed_in(request)):
-        raise PermissionDenied
-    events = selectors.audit_list_for_user(user=signed_in(request))
-    page = Paginator(events, 50).get_page(request.GET.get("page"))
-    return render(request, "console/audit_list.html", {"page": page})
-
-
-@login_required
-def notification_list(request: HttpRequest) -> HttpResponse:
-    notices = selectors.notifications_for_user(user=signed_in(request))
-    page = Paginator(notices, 30).get_page(request.GET.get("page"))
-    unread = [n.id for n in page.object_list if n.read_at is None]
-    context = {"page": page, "unread": set(unread)}
-    response = render(request, "console/notification_list.html", context)
-    services.notifications_mark_read(user=signed_in(request), ids=unread)
-    return response
-
-
-def healthz(request: HttpRequest) -> HttpResponse:
-    return JsonResponse({"ok": True})
-
-
 def _add_model_errors(form: AppForm, exc: ValidationError) -> None:
     if hasattr(exc, "error_dict"):
         for field, errors in exc.message_dict.items():
             form.add_error(field if field in form.fields else None, errors)
     else:
         form.add_error(None, exc.messages)
+
+
+# Test accounts ----------------------------------------------------------------------
+
+
+@login_required
+def app_test_accounts(request: HttpRequest, code: UUID) -> HttpResponse:
+    """Admins propose; admins and reviewers see the list, the proposal and its history."""
+    app, role = get_app_for_user(request, code, roles=REVIEWERS)
+    pending = pending_test_accounts_change(app=app)
+    shown = pending.accounts if pending is not None else app.test_accounts
+    form = TestAccountsForm(request.POST or None, initial={"test_accounts": "\n".join(shown)})
+    if request.method == "POST":
+        if role not in ADMINS:
+            raise PermissionDenied
+        if form.is_valid():
+            try:
+                change = services.app_test_accounts_propose(
+                    app=app, by=signed_in(request), text=form.cleaned_data["test_accounts"]
+                )
+            except ValidationError as exc:
+                form.add_error("test_accounts", exc.message_dict["test_accounts"])
+            except PushdeckError as exc:
+                messages.error(request, str(exc))
+            else:
+                if change is None:
+                    messages.info(request, "That is the current list: nothing to approve.")
+                else:
+                    messages.success(
+                        request,
+                        f"Proposed {len(change.accounts)} test account(s). They take effect when "
+                        "another admin or reviewer of the app approves them.",
+                    )
+                return redirect("console:app-test-accounts", code=app.code)
+    context = {
+        "app": app,
+        "form": form,
+        "pending": pending,
+        "can_propose": role in ADMINS,
+        "can_decide": pending is not None and pending.proposed_by_id != request.user.pk,
+        "history": app.test_account_changes.select_related("proposed_by", "decided_by")[:10],
+        "max_test_accounts": MAX_TEST_ACCOUNTS,
+        "added": [a for a in shown if a not in app.test_accounts] if pending else [],
+        "removed": [a for a in app.test_accounts if a not in shown] if pending else [],
+    }
+    return render(
+        request, "console/apps/push_test_accounts.html", context, status=400 if form.errors else 200
+    )
+
+
+@login_required
+@require_POST
+def app_test_accounts_decision(request: HttpRequest, code: UUID, change_id: int) -> HttpResponse:
+    app, _ = get_app_for_user(request, code, roles=REVIEWERS)
+    change = get_object_or_404(TestAccountsChange, app=app, pk=change_id)
+    decision = request.POST.get("decision", "")
+    try:
+        if decision == "withdraw":
+            services.app_test_accounts_withdraw(change=change, by=signed_in(request))
+            messages.success(request, "Proposal withdrawn.")
+        else:
+            approve = decision == "approve"
+            services.app_test_accounts_decide(
+                change=change,
+                by=signed_in(request),
+                approve=approve,
+                comment=request.POST.get("comment", ""),
+            )
+            messages.success(
+                request, "Approved: test pushes now go to this list." if approve else "Rejected."
+            )
+    except PushdeckError as exc:
+        messages.error(request, str(exc))
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    return redirect("console:app-test-accounts", code=app.code)

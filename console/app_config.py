@@ -1,3 +1,5 @@
+"""The console's AppConfig, named in INSTALLED_APPS: `console.apps` is the Apps area."""
+
 from __future__ import annotations
 
 from django.apps import AppConfig

@@ -11,7 +11,6 @@ from typing import TYPE_CHECKING
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
-from django.urls import path
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
@@ -30,7 +29,7 @@ if TYPE_CHECKING:
 @login_required
 def review_queue(request: HttpRequest) -> HttpResponse:
     pushes = selectors.review_queue_for_user(user=signed_in(request))
-    return render(request, "console/review_queue.html", {"pushes": pushes})
+    return render(request, "console/review/review_queue.html", {"pushes": pushes})
 
 
 @login_required
@@ -47,7 +46,7 @@ def review_detail(request: HttpRequest, code: UUID) -> HttpResponse:
         "first_accounts": push.accounts[:20],
         "time_zone": timezone.get_current_timezone_name(),
     }
-    return render(request, "console/review_detail.html", context)
+    return render(request, "console/review/review_detail.html", context)
 
 
 @login_required
@@ -119,13 +118,3 @@ def push_resend(request: HttpRequest, code: UUID) -> HttpResponse:
     else:
         messages.success(request, "Queued to be sent again.")
     return redirect("console:push-detail", code=push.code)
-
-
-urlpatterns = [
-    path("review/", review_queue, name="review-queue"),
-    path("review/<uuid:code>/", review_detail, name="review-detail"),
-    path("review/<uuid:code>/approve/", review_approve, name="review-approve"),
-    path("review/<uuid:code>/reject/", review_reject, name="review-reject"),
-    path("pushes/<uuid:code>/mark-sent/", push_mark_sent, name="push-mark-sent"),
-    path("pushes/<uuid:code>/resend/", push_resend, name="push-resend"),
-]

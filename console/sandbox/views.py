@@ -42,4 +42,4 @@ def inbox(request: HttpRequest) -> HttpResponse:
             devices_shown=DEVICES_SHOWN,
             page=pushes.get_page(request.GET.get("page")),
         )
-    return render(request, "console/sandbox_inbox.html", context)
+    return render(request, "console/sandbox/sandbox_inbox.html", context)

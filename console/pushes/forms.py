@@ -14,7 +14,7 @@ from django.utils.timezone import localtime
 
 from pushes.models import ACCOUNT_TYPES, AccountPackage, App, Push, account_type_label
 from pushes.selectors import CONTENT_LIMITS, MAX_EXPIRE_TIME, TITLE_LIMITS, package_for_app
-from pushes.services import IOS_OPEN_ACTION, MAX_TEST_ACCOUNTS, PushFields
+from pushes.services import IOS_OPEN_ACTION, PushFields
 
 if TYPE_CHECKING:
     from collections.abc import Iterable, Mapping
@@ -363,17 +363,3 @@ class PushFilterForm(forms.Form):
             "created_from": data.get("created_from"),
             "created_to": data.get("created_to"),
         }
-
-
-class TestAccountsForm(forms.Form):
-    test_accounts = forms.CharField(
-        label="Test accounts",
-        required=False,
-        strip=False,
-        widget=forms.Textarea(attrs={"rows": 10, "spellcheck": "false", "autocomplete": "off"}),
-        help_text=f"One account per line, at most {MAX_TEST_ACCOUNTS}. Test pushes from the "
-        "preview go to these accounts at once, without review. Leave empty to turn test "
-        "pushes off.",
-    )
-
-    __test__ = False  # not a pytest test class, despite the name

@@ -11,13 +11,13 @@ from django.core.files.uploadhandler import FileUploadHandler, StopUpload
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
-from django.urls import path, reverse
+from django.urls import reverse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_GET, require_POST
 
 from console.access import ADMINS, AUTHORS, get_app_for_user, signed_in
-from console.package_forms import RetentionForm
+from console.packages.forms import RetentionForm
 from pushes import selectors
 from pushes.services import packages as services
 
@@ -25,7 +25,6 @@ if TYPE_CHECKING:
     from uuid import UUID
 
     from django.core.files.uploadedfile import UploadedFile
-    from django.urls import URLPattern
 
     from pushes.models import AccountPackage, App
 
@@ -94,7 +93,7 @@ def _render_list(
         or RetentionForm(initial={"days": app.package_retention_days}),
         "max_bytes": services.MAX_UPLOAD_BYTES,
     }
-    return render(request, "console/package_list.html", context, status=status)
+    return render(request, "console/packages/package_list.html", context, status=status)
 
 
 # The CSRF check reads the body, so it runs in `_receive`, after the size limit is in place.
@@ -175,7 +174,7 @@ def package_detail(request: HttpRequest, code: UUID, package: UUID) -> HttpRespo
         "package": item,
         "problems": item.errors,
     }
-    return render(request, "console/package_detail.html", context)
+    return render(request, "console/packages/package_detail.html", context)
 
 
 @never_cache
@@ -188,7 +187,7 @@ def package_status(request: HttpRequest, code: UUID, package: UUID) -> HttpRespo
     if _wants_json(request) or request.GET.get("format") == "json":
         return JsonResponse(_status_json(app, item))
     context = {"app": app, "package": item, "problems": item.errors[:STATUS_PROBLEMS]}
-    return render(request, "console/partials/package_status.html", context)
+    return render(request, "console/packages/partials/package_status.html", context)
 
 
 def _status_json(app: App, package: AccountPackage) -> dict[str, Any]:
@@ -273,13 +272,3 @@ def _detail_url(app: App, package: AccountPackage) -> str:
 
 def _report_url(app: App, package: AccountPackage) -> str:
     return reverse("console:package-report", kwargs={"code": app.code, "package": package.code})
-
-
-urlpatterns: list[URLPattern] = [
-    path("apps/<uuid:code>/packages/", package_list, name="package-list"),
-    path("apps/<uuid:code>/packages/upload/", package_upload, name="package-upload"),
-    path("apps/<uuid:code>/packages/retention/", package_retention, name="package-retention"),
-    path("apps/<uuid:code>/packages/<uuid:package>/", package_detail, name="package-detail"),
-    path("apps/<uuid:code>/packages/<uuid:package>/status/", package_status, name="package-status"),
-    path("apps/<uuid:code>/packages/<uuid:package>/report/", package_report, name="package-report"),
-]

@@ -1,0 +1,22 @@
+from __future__ import annotations
+
+from django.urls import path
+
+from console.pushes import views
+
+urlpatterns = [
+    path("apps/<uuid:code>/push/new/", views.push_create, name="push-create"),
+    path(
+        "apps/<uuid:code>/push/check-accounts/",
+        views.push_check_accounts,
+        name="push-check-accounts",
+    ),
+    path("pushes/", views.push_list, name="push-list"),
+    path("pushes/<uuid:code>/", views.push_detail, name="push-detail"),
+    path("pushes/<uuid:code>/status/", views.push_status, name="push-status"),
+    path("pushes/<uuid:code>/edit/", views.push_edit, name="push-edit"),
+    path("pushes/<uuid:code>/preview/", views.push_preview, name="push-preview"),
+    path("pushes/<uuid:code>/confirm/", views.push_confirm, name="push-confirm"),
+    path("pushes/<uuid:code>/test/", views.push_test, name="push-test"),
+    path("pushes/<uuid:code>/cancel/", views.push_cancel_view, name="push-cancel"),
+]
