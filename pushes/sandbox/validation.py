@@ -127,15 +127,8 @@ def dedupe(values: list[str]) -> list[str]:
 
 
 def validate_push(data: dict[str, Any], *, app: SandboxApp, now: datetime) -> PushRequest:
-    audience_type = data.get("audience_type")
-    message = data.get("message")
-    # 2. audience_type / message missing
-    if _missing(audience_type) or _missing(message):
-        raise SandboxError(codes.MISSING_PARAMETER)
-    # 3. audience_type unknown (and the other enumerations, which clients may omit)
-    if not _one_of(audience_type, AUDIENCE_TYPES) or not isinstance(message, dict):
-        raise SandboxError(codes.INVALID_PARAMETER)
-    assert isinstance(audience_type, str)
+    """The checks of §14.3, in the documented order; the first that fails answers."""
+    audience_type, message = _audience_and_message(data)
     message_type = data.get("message_type") or "notify"  # `xinge` sends none (§12.1)
     environment = data.get("environment") or "product"
     if not _one_of(message_type, MESSAGE_TYPES) or not _one_of(environment, ENVIRONMENTS):
@@ -146,37 +139,11 @@ def validate_push(data: dict[str, Any], *, app: SandboxApp, now: datetime) -> Pu
         and _missing(data.get("tag_list"))
     ):
         raise SandboxError(codes.MISSING_PARAMETER)
-    # 4–5. account_list / token_list present, non-empty, at most 1000 entries
-    targets: list[str] = []
-    if audience_type in ACCOUNT_LIST_TYPES:
-        targets = _target_list(data.get("account_list"), max_chars=MAX_ACCOUNT_CHARS)
-    elif audience_type in TOKEN_LIST_TYPES:
-        targets = _target_list(data.get("token_list"), max_chars=MAX_TOKEN_CHARS)
-    if audience_type in {"account", "token"}:
-        targets = targets[:1]  # only the first is used (§3.2)
+    targets = _targets(data, audience_type)
     # 6. upload_id for package pushes
     upload = _upload(data, app=app) if audience_type in PACKAGE_TYPES else None
-    # 7. account_push_type ∈ {0, 1}; account_type an integer
-    account_push_type = _int_field(data, "account_push_type", default=0)
-    account_type = _int_field(data, "account_type", default=0)
-    if account_push_type not in (0, 1) or account_type < 0:
-        raise SandboxError(codes.INVALID_PARAMETER)
-    # 8. expire_time ≤ 259200
-    expire_time = _int_field(data, "expire_time", default=0)
-    if not 0 <= expire_time <= MAX_EXPIRE_TIME:
-        raise SandboxError(codes.INVALID_PARAMETER)
-    # 9. push_speed within 1000..50000
-    if not _missing(data.get("push_speed")):
-        push_speed = _int_field(data, "push_speed", default=0)
-        if not PUSH_SPEED_RANGE[0] <= push_speed <= PUSH_SPEED_RANGE[1]:
-            raise SandboxError(codes.INVALID_PARAMETER)
-    # 10. send_time not more than 10 min in the past (nor beyond 90 days ahead)
-    send_time = _send_time(data.get("send_time"), now=now)
-    loop_times = None
-    if audience_type in SCHEDULABLE_TYPES and not _missing(data.get("loop_param")):
-        loop_times = _loop_times(data["loop_param"], now=now)
-    if audience_type not in SCHEDULABLE_TYPES:
-        send_time = None
+    account_type, account_push_type = _numbers(data)
+    send_time, loop_times = _schedule(data, audience_type, now=now)
     # 11. message at most 4 KB
     if message_size(message) > MAX_MESSAGE_BYTES:
         raise SandboxError(codes.INVALID_PARAMETER)
@@ -195,6 +162,61 @@ def validate_push(data: dict[str, Any], *, app: SandboxApp, now: datetime) -> Pu
         ignore_invalid_token=as_int(data.get("ignore_invalid_token")) == 1,
         raw=data,
     )
+
+
+def _audience_and_message(data: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+    audience_type = data.get("audience_type")
+    message = data.get("message")
+    # 2. audience_type / message missing
+    if _missing(audience_type) or _missing(message):
+        raise SandboxError(codes.MISSING_PARAMETER)
+    # 3. audience_type unknown (and the other enumerations, which clients may omit)
+    if not _one_of(audience_type, AUDIENCE_TYPES) or not isinstance(message, dict):
+        raise SandboxError(codes.INVALID_PARAMETER)
+    assert isinstance(audience_type, str)
+    return audience_type, message
+
+
+def _targets(data: dict[str, Any], audience_type: str) -> list[str]:
+    """4–5. account_list / token_list present, non-empty, at most 1000 entries."""
+    targets: list[str] = []
+    if audience_type in ACCOUNT_LIST_TYPES:
+        targets = _target_list(data.get("account_list"), max_chars=MAX_ACCOUNT_CHARS)
+    elif audience_type in TOKEN_LIST_TYPES:
+        targets = _target_list(data.get("token_list"), max_chars=MAX_TOKEN_CHARS)
+    if audience_type in {"account", "token"}:
+        targets = targets[:1]  # only the first is used (§3.2)
+    return targets
+
+
+def _numbers(data: dict[str, Any]) -> tuple[int, int]:
+    """7–9. account_push_type ∈ {0, 1}, account_type an integer, expire_time ≤ 259200,
+    push_speed within 1000..50000."""
+    account_push_type = _int_field(data, "account_push_type", default=0)
+    account_type = _int_field(data, "account_type", default=0)
+    if account_push_type not in (0, 1) or account_type < 0:
+        raise SandboxError(codes.INVALID_PARAMETER)
+    expire_time = _int_field(data, "expire_time", default=0)
+    if not 0 <= expire_time <= MAX_EXPIRE_TIME:
+        raise SandboxError(codes.INVALID_PARAMETER)
+    if not _missing(data.get("push_speed")):
+        push_speed = _int_field(data, "push_speed", default=0)
+        if not PUSH_SPEED_RANGE[0] <= push_speed <= PUSH_SPEED_RANGE[1]:
+            raise SandboxError(codes.INVALID_PARAMETER)
+    return account_type, account_push_type
+
+
+def _schedule(
+    data: dict[str, Any], audience_type: str, *, now: datetime
+) -> tuple[datetime | None, list[datetime] | None]:
+    """10. send_time not more than 10 min in the past (nor beyond 90 days ahead); loops."""
+    send_time = _send_time(data.get("send_time"), now=now)
+    loop_times = None
+    if audience_type in SCHEDULABLE_TYPES and not _missing(data.get("loop_param")):
+        loop_times = _loop_times(data["loop_param"], now=now)
+    if audience_type not in SCHEDULABLE_TYPES:
+        send_time = None
+    return send_time, loop_times
 
 
 def _missing(value: object) -> bool:
@@ -261,6 +283,19 @@ def _send_time(raw: object, *, now: datetime) -> datetime | None:
     return when if when > now else None
 
 
+def _days(start: date, end: date) -> list[date]:
+    return [start + timedelta(days=n) for n in range((end - start).days + 1)]
+
+
+def _loop_day(day: date, loop_type: int | None, indexes: set[int | None]) -> bool:
+    """Daily; weekly on the given weekdays (0 = Sunday); monthly on the given dates."""
+    if loop_type == 1:
+        return True
+    if loop_type == 2:
+        return (day.isoweekday() % 7) in indexes
+    return loop_type == 3 and day.day in indexes
+
+
 def _loop_times(raw: object, *, now: datetime) -> list[datetime]:
     """Occurrences of a loop push (§3.4). Weekly indexes: 0 = Sunday … 6 = Saturday (inferred)."""
     if not isinstance(raw, dict):
@@ -277,19 +312,13 @@ def _loop_times(raw: object, *, now: datetime) -> list[datetime]:
         raise SandboxError(codes.INVALID_PARAMETER)
     if (end - start).days > SEND_TIME_MAX_AHEAD.days:
         raise SandboxError(codes.ILLEGAL_PUSH_TIME)
-    times: list[datetime] = []
-    day = start
-    while day <= end:
-        if (
-            loop_type == 1
-            or (loop_type == 2 and (day.isoweekday() % 7) in indexes)
-            or (loop_type == 3 and day.day in indexes)
-        ):
-            for at in sorted(day_times):
-                when = datetime.combine(day, at, tzinfo=WIRE_TIMEZONE)
-                if now < when <= now + SEND_TIME_MAX_AHEAD:
-                    times.append(when)
-        day += timedelta(days=1)
+    times = [
+        when
+        for day in _days(start, end)
+        if _loop_day(day, loop_type, indexes)
+        for when in (datetime.combine(day, at, tzinfo=WIRE_TIMEZONE) for at in sorted(day_times))
+        if now < when <= now + SEND_TIME_MAX_AHEAD
+    ]
     if not times:
         raise SandboxError(codes.ILLEGAL_PUSH_TIME)
     if len(times) > MAX_LOOP_OCCURRENCES:

@@ -409,6 +409,22 @@ def _check_send_time(value: object, *, now: datetime | None) -> list[FieldError]
 
 
 def _check_message(message: Message, *, notify: bool) -> list[FieldError]:
+    errors = _check_text(message, notify=notify)
+    errors += [
+        FieldError(f"message.{key}", "must be set on Message itself, not in extra")
+        for key in sorted(_MESSAGE_KEYS & set(message.extra))
+    ]
+    errors += _check_sections(message)
+    if message.custom_content is not None and not isinstance(message.custom_content, dict):
+        errors += _check_custom_content("message.custom_content", message.custom_content)
+    if isinstance(message.ios, dict):
+        errors += _check_aps(message.ios.get("aps"), notify=notify)
+    if errors:
+        return errors
+    return _check_size(message)
+
+
+def _check_text(message: Message, *, notify: bool) -> list[FieldError]:
     errors = []
     for name in ("title", "content"):
         value = getattr(message, name)
@@ -420,58 +436,58 @@ def _check_message(message: Message, *, notify: bool) -> list[FieldError]:
                     f"message.{name}", "is required for a notification", codes.MISSING_PARAMETER
                 )
             )
-    for key in sorted(_MESSAGE_KEYS & set(message.extra)):
-        errors.append(FieldError(f"message.{key}", "must be set on Message itself, not in extra"))
+    return errors
 
-    sections = {"android": message.android, "ios": message.ios}
-    for name, section in sections.items():
+
+def _check_sections(message: Message) -> list[FieldError]:
+    errors: list[FieldError] = []
+    for name, section in (("android", message.android), ("ios", message.ios)):
         if section is None:
             continue
         if not isinstance(section, dict):
             errors.append(FieldError(f"message.{name}", "must be a JSON object"))
-            continue
-        if "custom_content" in section:
-            if message.custom_content is not None:
-                errors.append(
-                    FieldError(
-                        f"message.{name}.custom_content",
-                        "is also given as message.custom_content; set it in one place",
-                    )
-                )
-            else:
-                errors += _check_custom_content(
-                    f"message.{name}.custom_content", section["custom_content"]
-                )
-    if message.custom_content is not None and not isinstance(message.custom_content, dict):
-        errors += _check_custom_content("message.custom_content", message.custom_content)
-
-    if isinstance(message.ios, dict):
-        aps = message.ios.get("aps")
-        if aps is None:
-            errors.append(FieldError("message.ios.aps", "is required", codes.MISSING_PARAMETER))
-        elif not isinstance(aps, dict):
-            errors.append(FieldError("message.ios.aps", "must be a JSON object"))
-        elif notify and aps.get("content-available") == 1:
+        elif "custom_content" in section and message.custom_content is not None:
             errors.append(
                 FieldError(
-                    "message.ios.aps.content-available",
-                    "1 makes a silent push; use message_type message, not notify",
+                    f"message.{name}.custom_content",
+                    "is also given as message.custom_content; set it in one place",
                 )
             )
-
-    if not errors:
-        try:
-            size = message.size()
-        except (TypeError, ValueError) as exc:
-            return [FieldError("message", f"cannot be serialized as JSON: {exc}")]
-        if size > MAX_MESSAGE_BYTES:
-            errors.append(
-                FieldError(
-                    "message",
-                    f"is {size} bytes as JSON; TPNS allows at most {MAX_MESSAGE_BYTES} (4 KB)",
-                )
+        elif "custom_content" in section:
+            errors += _check_custom_content(
+                f"message.{name}.custom_content", section["custom_content"]
             )
     return errors
+
+
+def _check_aps(aps: object, *, notify: bool) -> list[FieldError]:
+    if aps is None:
+        return [FieldError("message.ios.aps", "is required", codes.MISSING_PARAMETER)]
+    if not isinstance(aps, dict):
+        return [FieldError("message.ios.aps", "must be a JSON object")]
+    if notify and aps.get("content-available") == 1:
+        return [
+            FieldError(
+                "message.ios.aps.content-available",
+                "1 makes a silent push; use message_type message, not notify",
+            )
+        ]
+    return []
+
+
+def _check_size(message: Message) -> list[FieldError]:
+    try:
+        size = message.size()
+    except (TypeError, ValueError) as exc:
+        return [FieldError("message", f"cannot be serialized as JSON: {exc}")]
+    if size > MAX_MESSAGE_BYTES:
+        return [
+            FieldError(
+                "message",
+                f"is {size} bytes as JSON; TPNS allows at most {MAX_MESSAGE_BYTES} (4 KB)",
+            )
+        ]
+    return []
 
 
 def _check_custom_content(name: str, value: object) -> list[FieldError]:
