@@ -41,6 +41,10 @@ _EVENT_TITLES = {
     "push.sent": ("Sent", "ok"),
     "push.failed": ("Failed", "bad"),
     "push.in_doubt": ("In doubt: outcome unknown", "warn"),
+    "push.lookup_scheduled": ("Looking it up in the gateway's records", "info"),
+    "push.lookup_absent": ("Not in the gateway's records", "warn"),
+    "push.lookup_ambiguous": ("The gateway's records need a person", "warn"),
+    "push.lookup_unavailable": ("The gateway's records are too old", "warn"),
 }
 
 _ATTEMPT_TONES = {
@@ -113,7 +117,9 @@ def push_timeline(*, push: Push) -> list[TimelineEntry]:
     for event in events.order_by("id"):
         title, tone = _EVENT_TITLES.get(event.action, (event.action, ""))
         title, tone = _retitle(event.action, str(event.data.get("from", ""))) or (title, tone)
-        detail = str(event.data.get("comment") or event.data.get("err_msg") or "")
+        detail = str(
+            event.data.get("comment") or event.data.get("err_msg") or event.data.get("note") or ""
+        )
         if event.action == "push.sent" and event.data.get("push_id"):
             detail = f"push_id {event.data['push_id']}"
         entries.append(TimelineEntry(event.created_at, title, detail, event.actor_name, tone))
