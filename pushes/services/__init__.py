@@ -10,11 +10,8 @@ from pushes.services.apps import (
     app_create,
     app_set_paused,
     app_update,
-    health_ping_answer,
-    health_ping_create,
     membership_remove,
     membership_set,
-    notifications_mark_read,
 )
 from pushes.services.budget import (
     STATISTICS,
@@ -37,6 +34,10 @@ from pushes.services.delivery import (
     sweep,
     timings,
 )
+from pushes.services.health import (
+    health_ping_answer,
+    health_ping_create,
+)
 from pushes.services.lookup import (
     CLOCK_MARGIN,
     LEASE,
@@ -47,6 +48,9 @@ from pushes.services.lookup import (
     marker_for,
     queue_due,
     schedule,
+)
+from pushes.services.notifications import (
+    notifications_mark_read,
 )
 from pushes.services.packages import (
     MAX_RETENTION_DAYS,

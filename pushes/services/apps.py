@@ -10,8 +10,8 @@ from pushes import permissions
 from pushes.audit import audit_record
 from pushes.errors import Invalid, NotAllowed
 from pushes.events import app_gateway_changed
-from pushes.models import App, HealthPing, Membership, Role
-from pushes.services.queue import ANSWER_PING, DELIVER_PUSH, enqueue_on_commit
+from pushes.models import App, Membership, Role
+from pushes.services.queue import DELIVER_PUSH, enqueue_on_commit
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AbstractBaseUser, User
@@ -159,31 +159,3 @@ def membership_remove(*, membership: Membership, by: User) -> None:
         data={"user": membership.user.get_username(), "role": membership.role},
     )
     membership.delete()
-
-
-def health_ping_create() -> HealthPing:
-    """Queue a round trip through the broker to a worker, answered in the database."""
-    with transaction.atomic():
-        ping = HealthPing.objects.create()
-        enqueue_on_commit(ANSWER_PING, ping.id)
-    return ping
-
-
-def health_ping_answer(*, ping_id: int, worker: str) -> bool:
-    from django.utils import timezone
-
-    return bool(
-        HealthPing.objects.filter(id=ping_id, answered_at__isnull=True).update(
-            answered_at=timezone.now(), worker=worker[:200]
-        )
-    )
-
-
-def notifications_mark_read(*, user: User, ids: list[int]) -> int:
-    from django.utils import timezone
-
-    from pushes.models import Notification
-
-    return Notification.objects.filter(user=user, id__in=ids, read_at__isnull=True).update(
-        read_at=timezone.now()
-    )
