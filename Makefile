@@ -37,14 +37,14 @@ run: install
 test: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/mypy console pushes
+	$(BIN)/mypy console pushes tests
 	$(BIN)/lint-imports
 	$(BIN)/pytest
 
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/mypy console pushes
+	$(BIN)/mypy console pushes tests
 	$(BIN)/lint-imports
 
 bench: install

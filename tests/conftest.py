@@ -11,13 +11,17 @@ import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING, Any, cast
 
 import pytest
 from django.contrib.auth.models import User
 from pytest_django.fixtures import Settings
 
-from pushes.models import App, Role
+from pushes.models import App, Membership, Role
 from tests.factories import AppFactory, MembershipFactory, UserFactory
+
+if TYPE_CHECKING:
+    from pushes.sandbox.models import SandboxPush
 
 IN_CI = os.getenv("CI", "").lower() in {"1", "true", "yes"}
 
@@ -55,33 +59,41 @@ def _fast_password_hashing(settings: Settings) -> None:
 
 @pytest.fixture
 def app(db: None) -> App:
-    return AppFactory(name="Demo Shop")
+    return cast(App, AppFactory(name="Demo Shop"))
 
 
 @pytest.fixture
 def marketer(app: App) -> User:
-    return MembershipFactory(app=app, user=UserFactory(username="mia"), role=Role.MARKETER).user
+    return cast(
+        Membership, MembershipFactory(app=app, user=UserFactory(username="mia"), role=Role.MARKETER)
+    ).user
 
 
 @pytest.fixture
 def reviewer(app: App) -> User:
-    return MembershipFactory(app=app, user=UserFactory(username="rob"), role=Role.REVIEWER).user
+    return cast(
+        Membership, MembershipFactory(app=app, user=UserFactory(username="rob"), role=Role.REVIEWER)
+    ).user
 
 
 @pytest.fixture
 def app_admin(app: App) -> User:
-    return MembershipFactory(app=app, user=UserFactory(username="ada"), role=Role.ADMIN).user
+    return cast(
+        Membership, MembershipFactory(app=app, user=UserFactory(username="ada"), role=Role.ADMIN)
+    ).user
 
 
 @pytest.fixture
 def stranger(db: None) -> User:
     """A marketer of another app."""
-    return MembershipFactory(user=UserFactory(username="sam"), role=Role.MARKETER).user
+    return cast(
+        Membership, MembershipFactory(user=UserFactory(username="sam"), role=Role.MARKETER)
+    ).user
 
 
 @pytest.fixture
 def staff(db: None) -> User:
-    return UserFactory(username="root", is_staff=True)
+    return cast(User, UserFactory(username="root", is_staff=True))
 
 
 @pytest.fixture
@@ -118,12 +130,12 @@ class Gateway:
                     app=sandbox_app, account=account, account_type=account_type, device=device
                 )
 
-    def fault(self, endpoint: str, action: str, **kwargs: object) -> None:
+    def fault(self, endpoint: str, action: str, **kwargs: Any) -> None:
         from pushes.sandbox.services import add_fault
 
         add_fault(self.app, endpoint, action, **kwargs)
 
-    def pushes(self) -> list[object]:
+    def pushes(self) -> list[SandboxPush]:
         from pushes.sandbox.models import SandboxPush
 
         return list(SandboxPush.objects.filter(app__access_id=self.app.access_id).order_by("id"))

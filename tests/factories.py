@@ -1,11 +1,15 @@
 from __future__ import annotations
 
 import hashlib
+from typing import TYPE_CHECKING, Any
 
 import factory
 from django.contrib.auth import get_user_model
 
 from pushes.models import AccountPackage, App, Gateway, Membership, Push, Role
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
 
 
 class UserFactory(factory.django.DjangoModelFactory):
@@ -56,12 +60,14 @@ class PackageFactory(factory.django.DjangoModelFactory):
     file = factory.django.FileField(filename="accounts.txt", data=PACKAGE_BYTES)
 
 
-def make_push(
-    *, app: App, author: object, accounts: str = "alice\nbob\n", **fields: object
-) -> Push:
+def make_push(*, app: App, author: User, accounts: str = "alice\nbob\n", **fields: Any) -> Push:
     """A draft push through the service, as the console makes them."""
     from pushes.services import PushFields, push_save_draft
 
-    values = {"title": "Spring sale", "content": "20% off today", "accounts_text": accounts}
+    values: dict[str, Any] = {
+        "title": "Spring sale",
+        "content": "20% off today",
+        "accounts_text": accounts,
+    }
     values.update(fields)
     return push_save_draft(app=app, by=author, fields=PushFields(**values))

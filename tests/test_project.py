@@ -15,7 +15,7 @@ from cryptography.fernet import Fernet
 
 if TYPE_CHECKING:
     from django.test import Client
-    from pytest_django.fixtures import SettingsWrapper as Settings
+    from pytest_django.fixtures import Settings
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -37,7 +37,6 @@ from pushes.services.queue import APPLY_PACKAGE_RETENTION, VALIDATE_PACKAGE, enq
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import User
-    from django.core.files.uploadedfile import UploadedFile
     from django.db.models import QuerySet
 
 logger = logging.getLogger(__name__)
@@ -96,7 +95,7 @@ def _require_role(app: App, by: User, roles: tuple[str, ...]) -> None:
     permissions.require_role(app, by, roles)
 
 
-def package_upload(*, app: App, by: User, uploaded_file: UploadedFile) -> AccountPackage:
+def package_upload(*, app: App, by: User, uploaded_file: File) -> AccountPackage:
     """Store an uploaded package under a generated name and queue its validation.
 
     Refuses (``PackageUploadError``, nothing stored) a bad name, an empty file or one over

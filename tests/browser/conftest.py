@@ -7,7 +7,7 @@ import os
 import re
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
@@ -116,7 +116,7 @@ def new_page(browser: Browser, csp_watch: CspWatch) -> Iterator[Callable[..., Pa
     violations; `options` go to `browser.new_context`."""
     contexts: list[BrowserContext] = []
 
-    def open_page(**options: object) -> Page:
+    def open_page(**options: Any) -> Page:
         context = csp_watch.watch(browser.new_context(**options))
         contexts.append(context)
         page = context.new_page()
@@ -148,7 +148,7 @@ def phone(new_page: Callable[..., Page]) -> Page:
 
 
 @pytest.fixture
-def shots(request: pytest.FixtureRequest) -> Iterator[callable]:
+def shots(request: pytest.FixtureRequest) -> Iterator[Callable[[Page], Shots]]:
     folder = RESULTS / re.sub(r"[^\w.-]+", "_", request.node.name)
     counter = [0]
 

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 import pytest
 
-from pushes.models import Push
+from pushes.models import AccountPackage, Push
 from tests.browser.conftest import login
 from tests.conftest import require
 from tests.factories import PackageFactory
@@ -50,6 +50,7 @@ def shown_payload(page: Page) -> dict[str, Any]:
 
 def no_sideways_scroll(page: Page) -> None:
     width = page.evaluate("document.documentElement.scrollWidth")
+    assert page.viewport_size is not None
     assert width <= page.viewport_size["width"], f"page is {width}px wide"
 
 
@@ -189,8 +190,11 @@ def test_marketer_pushes_to_a_chosen_package(
     marketer: User,
     shots: Callable[[Page], Shots],
 ) -> None:
-    package = PackageFactory(
-        app=app, original_name="vip-customers.txt", accounts=3, duplicates=1, rows=4
+    package = cast(
+        AccountPackage,
+        PackageFactory(
+            app=app, original_name="vip-customers.txt", accounts=3, duplicates=1, rows=4
+        ),
     )
     shot = shots(page)
     open_create_push(page, live_server, app)

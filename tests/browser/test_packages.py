@@ -17,7 +17,7 @@ if TYPE_CHECKING:
 
     from django.contrib.auth.models import User
     from playwright.sync_api import Page
-    from pytest_django.fixtures import SettingsWrapper
+    from pytest_django.fixtures import Settings
     from pytest_django.live_server_helper import LiveServer
 
     from pushes.models import App
@@ -32,7 +32,7 @@ BAD_ROWS = "alice\nx\nbob\n" + "y" * 101 + "\n@\n"
 
 @pytest.fixture
 def worker(
-    settings: SettingsWrapper,
+    settings: Settings,
     tmp_path: Path,
     worker_factory: Callable[..., Worker],  # noqa: F811
 ) -> Worker:
@@ -144,7 +144,7 @@ def test_the_detail_page_follows_validation_live(
     live_server: LiveServer,
     app: App,
     marketer: User,
-    settings: SettingsWrapper,
+    settings: Settings,
     tmp_path: Path,
     worker_factory: Callable[..., Worker],  # noqa: F811
     shots: Callable[[Page], Shots],

@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 import contextlib
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 from uuid import uuid4
 
 import pytest
@@ -14,6 +14,7 @@ from tests.factories import UserFactory
 if TYPE_CHECKING:
     from django.contrib.auth.models import User
     from django.test import Client, RequestFactory
+    from django.test.client import _MonkeyPatchedWSGIResponse as Response
 
     from tests.conftest import Gateway
 
@@ -22,7 +23,7 @@ pytestmark = pytest.mark.django_db
 SECRET = "1452fcebae9f3115ba794fb0fff2fd73"
 
 
-def _create(client: Client, **overrides: str) -> object:
+def _create(client: Client, **overrides: str) -> Response:
     data = {
         "name": "Shop",
         "platform": "android",
@@ -141,7 +142,7 @@ def test_admin_pauses_and_resumes(client: Client, app: App, app_admin: User) -> 
 
 
 def test_admin_adds_changes_and_removes_members(client: Client, app: App, app_admin: User) -> None:
-    newcomer = UserFactory(username="nina")
+    newcomer = cast("User", UserFactory(username="nina"))
     client.force_login(app_admin)
     url = reverse("console:member-set", kwargs={"code": app.code})
     client.post(url, {"username": "nina", "role": Role.MARKETER})
@@ -231,7 +232,7 @@ def test_reviewer_gets_no_create_push_and_no_keys(client: Client, app: App, revi
 
 
 def test_empty_state_tells_a_new_user_what_to_do(client: Client, db: None) -> None:
-    client.force_login(UserFactory(username="newbie"))
+    client.force_login(cast("User", UserFactory(username="newbie")))
     body = client.get(reverse("console:app-list")).content.decode()
     assert "You are not a member of any app" in body
 

@@ -4,7 +4,7 @@ any address, and a cool-off that doubles with each lockout."""
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import pytest
 from axes.models import AccessAttempt
@@ -28,7 +28,7 @@ def _throttled(settings: Settings) -> None:
 
 
 def attempt(client: Client, username: str, password: str, forwarded_for: str = "") -> int:
-    headers = {"HTTP_X_FORWARDED_FOR": forwarded_for} if forwarded_for else {}
+    headers: dict[str, Any] = {"HTTP_X_FORWARDED_FOR": forwarded_for} if forwarded_for else {}
     response = client.post("/login/", {"username": username, "password": password}, **headers)
     return response.status_code
 

@@ -23,7 +23,7 @@ from pushes.services import packages as services
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import User
-    from pytest_django.fixtures import DjangoCaptureOnCommitCallbacks, SettingsWrapper
+    from pytest_django.fixtures import DjangoCaptureOnCommitCallbacks, Settings
 
     from pushes.models import App
 
@@ -33,7 +33,7 @@ VALID = b"alice\nbob\n\ncarol\nbob\n"
 
 
 @pytest.fixture(autouse=True)
-def media(settings: SettingsWrapper, tmp_path: Path) -> Path:
+def media(settings: Settings, tmp_path: Path) -> Path:
     settings.MEDIA_ROOT = tmp_path / "media"
     return settings.MEDIA_ROOT
 
@@ -86,6 +86,7 @@ def test_upload_stores_under_a_generated_name_and_queues_validation_on_commit(
     assert package.original_name == "Spring list.txt"
     assert package.uploaded_by == marketer
     assert package.size == len(VALID)
+    assert package.file.name is not None
     assert package.file.name.startswith(f"packages/{app.code}/")
     assert "Spring" not in package.file.name and package.file.name.endswith(".txt")
     assert (media / package.file.name).read_bytes() == VALID
@@ -165,7 +166,12 @@ def test_a_100_character_name_is_fine(app: App, marketer: User) -> None:
 
 def test_an_empty_name_is_refused(client: Client, app: App, marketer: User, media: Path) -> None:
     with pytest.raises(PackageUploadError) as refused:
-        services.package_upload(app=app, by=marketer, uploaded_file=File(io.BytesIO(VALID), ""))
+        # A plain File: the service reads only its name, size and bytes.
+        services.package_upload(
+            app=app,
+            by=marketer,
+            uploaded_file=File(io.BytesIO(VALID), ""),
+        )
     assert refused.value.messages == [
         "This file cannot be uploaded: the file name is empty; it must have 1–100 characters."
     ]
@@ -194,7 +200,11 @@ def test_a_file_over_100_mb_is_refused_without_reading_it(
     with sparse.open("wb") as handle:
         handle.truncate(100 * 1024 * 1024 + 1)  # a sparse file: no disk used
     with sparse.open("rb") as handle, pytest.raises(PackageTooLargeError) as refused:
-        services.package_upload(app=app, by=marketer, uploaded_file=File(handle, name="big.txt"))
+        services.package_upload(
+            app=app,
+            by=marketer,
+            uploaded_file=File(handle, name="big.txt"),
+        )
     assert refused.value.messages == [
         "“big.txt” cannot be uploaded: it is 100 MB (104,857,601 bytes); "
         "account packages may be at most 100 MB (104,857,600 bytes)."
@@ -348,7 +358,7 @@ def test_an_invalid_package_lists_rejected_rows_by_line_and_has_a_report(
     assert response.status_code == 200
     assert response["Content-Type"] == "text/csv; charset=utf-8"
     assert response["Content-Disposition"] == 'attachment; filename="list-errors.csv"'
-    text = b"".join(response.streaming_content).decode("utf-8")
+    text = b"".join(response.streaming_content).decode("utf-8")  # type: ignore[attr-defined]
     assert text.startswith("\ufeff")  # so spreadsheets read it as UTF-8
     rows = list(csv.reader(io.StringIO(text.lstrip("\ufeff"))))
     assert rows[0] == ["line", "reason", "value"]
@@ -462,6 +472,7 @@ def test_an_exception_inside_validation_ends_invalid_with_a_problem(
 
 def test_a_file_missing_from_storage_ends_invalid(app: App, marketer: User) -> None:
     package = upload(app, marketer, "a.txt", VALID)
+    assert package.file.name is not None
     default_storage.delete(package.file.name)
     services.package_validate(package_id=package.id)
     package.refresh_from_db()
@@ -524,6 +535,7 @@ def test_retention_deletes_files_and_keeps_records(app: App, marketer: User, med
     event = AuditEvent.objects.get(action="package.files_deleted")
     assert event.object_id == str(expired.id) and event.data["reason"] == "retention"
     fresh.refresh_from_db()
+    assert fresh.file.name is not None
     assert fresh.file_deleted_at is None and (media / fresh.file.name).exists()
     assert services.package_apply_retention() == 0  # nothing twice
 

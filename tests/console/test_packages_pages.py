@@ -20,7 +20,7 @@ from pushes.services import packages as services
 if TYPE_CHECKING:
     from django.contrib.auth.models import User
     from django.test import Client
-    from pytest_django.fixtures import SettingsWrapper
+    from pytest_django.fixtures import Settings
 
     from pushes.models import App
 
@@ -28,7 +28,7 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture(autouse=True)
-def media(settings: SettingsWrapper, tmp_path: Path) -> Path:
+def media(settings: Settings, tmp_path: Path) -> Path:
     settings.MEDIA_ROOT = tmp_path / "media"
     return settings.MEDIA_ROOT
 

@@ -5,14 +5,14 @@ from __future__ import annotations
 import json
 import re
 from datetime import timedelta
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 import pytest
 from django.urls import reverse
 from django.utils import timezone
 
 from pushes.errors import Invalid
-from pushes.models import App, AuditEvent, Push, PushRevision, Role
+from pushes.models import AccountPackage, App, AuditEvent, Membership, Push, PushRevision, Role
 from pushes.services import IOS_OPEN_ACTION, push_submit
 from tests.factories import MembershipFactory, PackageFactory, UserFactory, make_push
 
@@ -197,7 +197,7 @@ def test_package_source_without_a_package_is_an_error_by_the_package_field(
 
 
 def test_a_package_of_another_app_is_refused(client: Client, app: App, marketer: User) -> None:
-    other = PackageFactory()
+    other = cast(AccountPackage, PackageFactory())
     client.force_login(marketer)
     response = create(client, app, source="package", package=str(other.code))
     assert response.status_code == 400
@@ -334,7 +334,7 @@ def test_reformatting_the_accounts_keeps_the_hash(client: Client, app: App, mark
 def test_a_package_push_previews_its_package_and_upload_id_note(
     client: Client, app: App, marketer: User
 ) -> None:
-    package = PackageFactory(app=app, accounts=3, duplicates=1, rows=4)
+    package = cast(AccountPackage, PackageFactory(app=app, accounts=3, duplicates=1, rows=4))
     client.force_login(marketer)
     response = create(client, app, source="package", package=["", str(package.code)])
     push = Push.objects.get()
@@ -482,7 +482,10 @@ def test_another_marketer_of_the_app_sees_but_cannot_change_a_push(
     client: Client, app: App, marketer: User
 ) -> None:
     push = make_push(app=app, author=marketer)
-    other = MembershipFactory(app=app, user=UserFactory(username="max"), role=Role.MARKETER).user
+    other = cast(
+        Membership,
+        MembershipFactory(app=app, user=UserFactory(username="max"), role=Role.MARKETER),
+    ).user
     client.force_login(other)
     assert client.get(url("push-detail", push)).status_code == 200
     assert client.get(url("push-edit", push)).status_code == 403
@@ -558,7 +561,7 @@ def test_a_preview_with_problems_lists_them_by_field_and_offers_no_confirm(
 def test_create_push_from_a_package_page_starts_with_it_chosen(
     client: Client, app: App, marketer: User
 ) -> None:
-    package = PackageFactory(app=app, original_name="vip.txt")
+    package = cast(AccountPackage, PackageFactory(app=app, original_name="vip.txt"))
     client.force_login(marketer)
     url = reverse("console:push-create", kwargs={"code": app.code})
     body = client.get(url, {"package": str(package.code)}).content.decode()

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 import pytest
 from django.urls import reverse
@@ -41,7 +41,7 @@ def test_the_list_shows_the_users_apps_newest_first(
     assert titles(client) == ["Second", "First"]
     client.force_login(stranger)
     assert titles(client) == ["Elsewhere"]
-    client.force_login(UserFactory(username="root", is_staff=True))
+    client.force_login(cast("User", UserFactory(username="root", is_staff=True)))
     assert set(titles(client)) == {"First", "Second", "Elsewhere"}
     assert second and other_app_push
 
@@ -49,7 +49,7 @@ def test_the_list_shows_the_users_apps_newest_first(
 def test_the_list_filters_by_app_status_author_and_dates(
     client: Client, app: App, marketer: User, app_admin: User
 ) -> None:
-    other = AppFactory(name="Other Shop")
+    other = cast("App", AppFactory(name="Other Shop"))
     MembershipFactory(app=other, user=marketer, role=Role.MARKETER)
     draft = make_push(app=app, author=marketer, title="Draft here")
     pending = push_submit(push=make_push(app=app, author=app_admin, title="Pending"), by=app_admin)

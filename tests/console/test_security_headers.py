@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from html.parser import HTMLParser
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 import pytest
 from django.conf import settings
@@ -138,7 +138,7 @@ def test_the_sandbox_api_sends_both_headers(client: Client) -> None:
 
 # Templates ---------------------------------------------------------------------------
 
-TEMPLATE_DIRS = [Path(d) for d in settings.TEMPLATES[0]["DIRS"]]
+TEMPLATE_DIRS = [Path(d) for d in cast("list[Path]", settings.TEMPLATES[0]["DIRS"])]
 # Event handler attributes (onclick, onsubmit, …); a bare word such as `only` inside a
 # `{% if %}` has no value, so it is not mistaken for one.
 HANDLER = re.compile(r"on[a-z]+")

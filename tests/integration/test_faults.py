@@ -8,7 +8,7 @@ beat would run it.
 from __future__ import annotations
 
 import time
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import pytest
 from django.db import connection
@@ -60,7 +60,7 @@ def start_worker(
     return start
 
 
-def approve(app: App, author: User, reviewer: User, **fields: object) -> Push:
+def approve(app: App, author: User, reviewer: User, **fields: Any) -> Push:
     push = push_submit(push=make_push(app=app, author=author, **fields), by=author)
     return push_approve(push=push, by=reviewer)
 

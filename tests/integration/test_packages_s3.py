@@ -22,7 +22,7 @@ if TYPE_CHECKING:
 
     from django.contrib.auth.models import User
     from django.test import Client
-    from pytest_django.fixtures import SettingsWrapper
+    from pytest_django.fixtures import Settings
 
     from pushes.models import App
     from tests.conftest import Gateway
@@ -32,7 +32,7 @@ pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
 
 
 @pytest.fixture
-def on_s3(s3_server: S3, settings: SettingsWrapper) -> S3:  # noqa: F811
+def on_s3(s3_server: S3, settings: Settings) -> S3:  # noqa: F811
     settings.STORAGES = {**settings.STORAGES, "default": s3_server.storage}
     return s3_server
 
@@ -90,7 +90,7 @@ def test_packages_go_through_s3_and_a_real_worker(
         reverse("console:package-report", kwargs={"code": app.code, "package": bad.code})
     )
     assert response.status_code == 200
-    text = b"".join(response.streaming_content).decode("utf-8-sig")
+    text = b"".join(response.streaming_content).decode("utf-8-sig")  # type: ignore[attr-defined]
     rows = list(csv.reader(io.StringIO(text)))
     assert rows == [
         ["line", "reason", "value"],
@@ -128,6 +128,7 @@ def test_a_package_overwritten_in_the_bucket_after_approval_is_not_sent(
     push = push_approve(push=push, by=reviewer)
     # Someone with write access to the bucket replaces the object after approval.
     storage = package.file.storage
+    assert package.file.name is not None
     storage.delete(package.file.name)
     storage.save(package.file.name, ContentFile(b"mallory\nbob\n"))
     push_deliver(push_id=push.id)

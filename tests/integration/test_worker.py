@@ -32,6 +32,7 @@ def test_a_real_worker_answers_a_ping_through_the_broker(
 
     wait_for(answered)
     assert ping.worker.startswith("test-")
+    assert ping.answered_at is not None
     assert ping.answered_at >= ping.created_at
 
 

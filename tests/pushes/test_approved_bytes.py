@@ -24,6 +24,7 @@ def overwrite(package: AccountPackage, data: bytes) -> None:
     """What anyone with write access to the volume or the bucket could do."""
     storage = package.file.storage
     name = package.file.name
+    assert name is not None
     storage.delete(name)
     from django.core.files.base import ContentFile
 

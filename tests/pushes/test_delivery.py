@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 from datetime import timedelta
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import pytest
 from django.utils import timezone
@@ -26,7 +26,7 @@ if TYPE_CHECKING:
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
-def approved(app: App, author: User, reviewer: User, **fields: object) -> Push:
+def approved(app: App, author: User, reviewer: User, **fields: Any) -> Push:
     push = push_submit(push=make_push(app=app, author=author, **fields), by=author)
     return push_approve(push=push, by=reviewer)
 
@@ -73,6 +73,7 @@ def test_more_than_1000_typed_accounts_go_as_a_generated_package(
     push_deliver(push_id=push.id)
     push.refresh_from_db()
     assert push.status == Push.Status.SENT, push.err_msg
+    assert push.generated_package is not None
     assert push.upload_id and push.generated_package.accounts == 1500
     assert (push.targeted, push.delivered, push.unbound) == (1500, 1, 1499)
     kinds = list(push.attempts.values_list("kind", "outcome"))
@@ -216,7 +217,7 @@ def test_sweeper_settles_stale_sending_and_requeues_lost_work(
 ) -> None:
     stuck = approved(app, marketer, reviewer, accounts="alice")
     lost = approved(app, marketer, reviewer, accounts="bob")
-    old = timezone.now() - timezone.timedelta(hours=1)
+    old = timezone.now() - timedelta(hours=1)
     Push.objects.filter(pk=stuck.pk).update(status=Push.Status.SENDING, claimed_at=old)
     Push.objects.filter(pk=lost.pk).update(queued_at=old)
     counts = sweep()
@@ -245,7 +246,7 @@ def test_scheduled_account_push_waits_for_the_sweeper(
     gateway: Gateway, app: App, marketer: User, reviewer: User
 ) -> None:
     gateway.bind("alice")
-    soon = timezone.now() + timezone.timedelta(seconds=2)
+    soon = timezone.now() + timedelta(seconds=2)
     push = approved(app, marketer, reviewer, accounts="alice", send_time=soon)
     assert "send_time" not in push.payload  # TPNS takes send_time for package pushes only
     push_deliver(push_id=push.id)
@@ -253,7 +254,7 @@ def test_scheduled_account_push_waits_for_the_sweeper(
     assert push.status == Push.Status.APPROVED and gateway.pushes() == []
     assert sweep()["requeued"] == 0  # not due yet
     time.sleep(max(0.0, (soon - timezone.now()).total_seconds()) + 0.1)
-    Push.objects.filter(pk=push.pk).update(queued_at=timezone.now() - timezone.timedelta(hours=1))
+    Push.objects.filter(pk=push.pk).update(queued_at=timezone.now() - timedelta(hours=1))
     assert sweep()["requeued"] == 1
     push_deliver(push_id=push.id)  # what the requeued task does
     push.refresh_from_db()
@@ -270,7 +271,7 @@ def test_scheduled_package_push_is_held_by_the_gateway_and_can_be_cancelled(
     from pushes.services import push_cancel
 
     gateway.bind("alice")
-    later = timezone.now() + timezone.timedelta(hours=2)
+    later = timezone.now() + timedelta(hours=2)
     package = PackageFactory(app=app)
     push = approved(app, marketer, reviewer, source="package", package=package, send_time=later)
     assert push.payload["send_time"]

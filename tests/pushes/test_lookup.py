@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import itertools
 from datetime import timedelta
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import pytest
 from django.db import IntegrityError, transaction
@@ -47,7 +47,7 @@ def _quick(settings: Settings) -> None:
     settings.PUSH_LOOKUP_SETTLE_SECONDS = 0
 
 
-def approved(app: App, author: User, reviewer: User, **fields: object) -> Push:
+def approved(app: App, author: User, reviewer: User, **fields: Any) -> Push:
     push = push_submit(push=make_push(app=app, author=author, **fields), by=author)
     return push_approve(push=push, by=reviewer)
 

@@ -6,12 +6,16 @@ import hashlib
 import io
 import tracemalloc
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pytest
 
 from pushes.packages import MAX_PACKAGE_BYTES, RowError, ValidationResult, validate_package
 from pushes.packages import scan as scan_module
+
+if TYPE_CHECKING:
+    from _typeshed import WriteableBuffer
 
 
 def check(data: bytes, filename: str = "accounts.txt", **kwargs: object) -> ValidationResult:
@@ -34,7 +38,7 @@ class GeneratedStream(io.RawIOBase):
     def readable(self) -> bool:
         return True
 
-    def readinto(self, buffer: bytearray) -> int:  # type: ignore[override]
+    def readinto(self, buffer: WriteableBuffer) -> int:
         view = memoryview(buffer)
         done = 0
         while done < len(view) and self.read_bytes < self.size:

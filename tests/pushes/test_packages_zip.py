@@ -7,6 +7,7 @@ import io
 import struct
 import zipfile
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 
@@ -17,6 +18,9 @@ from pushes.packages import (
     iter_accounts,
     validate_package,
 )
+
+if TYPE_CHECKING:
+    from _typeshed import WriteableBuffer
 
 ACCOUNTS = b"alice\nbob\nalice\n"
 
@@ -49,7 +53,7 @@ class Unseekable(io.RawIOBase):
     def readable(self) -> bool:
         return True
 
-    def readinto(self, buffer: bytearray) -> int:  # type: ignore[override]
+    def readinto(self, buffer: WriteableBuffer) -> int:
         return self._data.readinto(buffer)
 
 

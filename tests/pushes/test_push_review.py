@@ -1,13 +1,14 @@
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from datetime import timedelta
+from typing import TYPE_CHECKING, Any, cast
 
 import pytest
 from django.db import IntegrityError, transaction
 
 from pushes.audit import verify_chain
 from pushes.errors import Invalid, PushdeckError, WrongState
-from pushes.models import Approval, AuditEvent, Notification, Push, PushRevision
+from pushes.models import Approval, AuditEvent, Membership, Notification, Push, PushRevision
 from pushes.services import (
     PushFields,
     push_approve,
@@ -86,7 +87,7 @@ def test_empty_title_is_refused_for_a_notification(app: App, marketer: User) -> 
     ],
 )
 def test_content_hash_changes_when_anything_sent_changes(
-    app: App, marketer: User, change: dict[str, object]
+    app: App, marketer: User, change: dict[str, Any]
 ) -> None:
     base = push_submit(push=make_push(app=app, author=marketer), by=marketer)
     other = push_submit(push=make_push(app=app, author=marketer, **change), by=marketer)
@@ -166,7 +167,9 @@ def test_big_pushes_need_two_approvals(
 ) -> None:
     app.two_approvals_above = 1
     app.save()
-    second = MembershipFactory(app=app, user=UserFactory(username="rita"), role="reviewer").user
+    second = cast(
+        Membership, MembershipFactory(app=app, user=UserFactory(username="rita"), role="reviewer")
+    ).user
     push = push_submit(push=make_push(app=app, author=marketer), by=marketer)
     with django_capture_on_commit_callbacks() as callbacks:
         push_approve(push=push, by=reviewer)
@@ -287,7 +290,9 @@ def test_an_approval_binds_to_the_hash_the_reviewer_saw(
 def test_a_resubmission_starts_the_approvals_over(app: App, marketer: User, reviewer: User) -> None:
     app.two_approvals_above = 1
     app.save()
-    second = MembershipFactory(app=app, user=UserFactory(username="rita"), role="reviewer").user
+    second = cast(
+        Membership, MembershipFactory(app=app, user=UserFactory(username="rita"), role="reviewer")
+    ).user
     push = push_submit(push=make_push(app=app, author=marketer), by=marketer)
     push_approve(push=push, by=reviewer)
     same = PushFields(title="Spring sale", content="20% off today", accounts_text="alice\nbob\n")
@@ -306,12 +311,10 @@ def test_a_push_whose_time_has_passed_cannot_be_approved(
     from django.utils import timezone
 
     push = push_submit(
-        push=make_push(
-            app=app, author=marketer, send_time=timezone.now() + timezone.timedelta(minutes=5)
-        ),
+        push=make_push(app=app, author=marketer, send_time=timezone.now() + timedelta(minutes=5)),
         by=marketer,
     )
-    Push.objects.filter(pk=push.pk).update(send_time=timezone.now() - timezone.timedelta(minutes=1))
+    Push.objects.filter(pk=push.pk).update(send_time=timezone.now() - timedelta(minutes=1))
     with pytest.raises(PushdeckError, match="scheduled time has passed"):
         push_approve(push=push, by=reviewer)
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 import pytest
 from cryptography.fernet import Fernet
@@ -31,7 +31,7 @@ def lose_the_key(settings: Settings) -> None:
 
 def test_the_check_names_the_apps_whose_secret_does_not_decrypt(settings: Settings) -> None:
     settings.FERNET_KEYS = [Fernet.generate_key().decode()]
-    broken = AppFactory(name="Old Shop")
+    broken = cast("App", AppFactory(name="Old Shop"))
     assert run_checks(tags=[SECRETS_TAG]) == []
     lose_the_key(settings)
     AppFactory(name="New Shop")  # encrypted with the current key: fine

@@ -87,7 +87,7 @@ def device_for(app: SandboxApp, *accounts: str, account_type: int = 0, label: st
     return device
 
 
-def account_push(accounts: list[str], **fields: Any) -> dict[str, Any]:
+def account_push(accounts: list[Any], **fields: Any) -> dict[str, Any]:
     payload: dict[str, Any] = {
         "audience_type": "account_list" if len(accounts) != 1 else "account",
         "account_list": accounts,

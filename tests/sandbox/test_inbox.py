@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from typing import cast
+
 import pytest
 from django.contrib.auth.models import User
 from django.test import Client
 from django.urls import reverse
 
-from pushes.models import App, Gateway, Role
+from pushes.models import App, Gateway, Membership, Role
 from pushes.sandbox import services
 from pushes.sandbox.models import SandboxApp
 from tests.factories import AppFactory, MembershipFactory, UserFactory
@@ -20,13 +22,14 @@ URL = reverse("console:sandbox-inbox")
 
 @pytest.fixture
 def console_app(sandbox_app: SandboxApp) -> App:
-    return AppFactory(name="Inbox Shop", access_id=ACCESS_ID, gateway=Gateway.SANDBOX)
+    return cast(App, AppFactory(name="Inbox Shop", access_id=ACCESS_ID, gateway=Gateway.SANDBOX))
 
 
 @pytest.fixture
 def member(console_app: App) -> User:
-    return MembershipFactory(
-        app=console_app, user=UserFactory(username="mo"), role=Role.MARKETER
+    return cast(
+        Membership,
+        MembershipFactory(app=console_app, user=UserFactory(username="mo"), role=Role.MARKETER),
     ).user
 
 
@@ -36,7 +39,10 @@ def outsider(db: None) -> User:
     other = services.ensure_app(access_id="1500000099", secret_key="other-secret", name="Elsewhere")
     device_for(other, "zed", label="Zed's tablet")
     app = AppFactory(name="Elsewhere", access_id=other.access_id, gateway=Gateway.SANDBOX)
-    return MembershipFactory(app=app, user=UserFactory(username="oz"), role=Role.MARKETER).user
+    return cast(
+        Membership,
+        MembershipFactory(app=app, user=UserFactory(username="oz"), role=Role.MARKETER),
+    ).user
 
 
 def logged_in(user: User) -> Client:
@@ -113,7 +119,10 @@ def test_an_app_without_devices_says_how_to_get_some(sandbox_app: SandboxApp, me
 
 def test_a_real_gateway_app_with_the_same_access_id_grants_nothing(sandbox_app: SandboxApp) -> None:
     tencent = AppFactory(access_id=ACCESS_ID, gateway=Gateway.GUANGZHOU)
-    user = MembershipFactory(app=tencent, user=UserFactory(username="gz"), role=Role.ADMIN).user
+    user = cast(
+        Membership,
+        MembershipFactory(app=tencent, user=UserFactory(username="gz"), role=Role.ADMIN),
+    ).user
 
     page = logged_in(user).get(URL)
 

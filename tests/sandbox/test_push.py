@@ -207,7 +207,7 @@ def test_an_error_echoes_seq_and_environment(client: Client, sandbox_app: Sandbo
 
 
 def test_odd_values_never_cause_a_server_error(client: Client, sandbox_app: SandboxApp) -> None:
-    odd = [
+    odd: list[dict[str, Any]] = [
         {"audience_type": {"x": 1}, "message": []},
         {"audience_type": "account", "account_list": "alice", "message": {}},
         {"audience_type": "account", "account_list": ["alice"], "message": {}, "seq": "abc"},

@@ -50,6 +50,7 @@ def test_an_upload_answers_camel_case_and_stores_the_file(
     assert stored.sha256 == hashlib.sha256(content).hexdigest()
     with stored.file.open("rb") as fileobj:
         assert fileobj.read() == content
+    assert stored.file.name is not None
     assert "accounts" not in stored.file.name  # the client's name never becomes a path
 
 
