@@ -9,21 +9,27 @@ from __future__ import annotations
 
 import hashlib
 import json
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
+from pushes.models import Push
 from pushes.tpns.schema import MAX_ACCOUNTS_PER_LIST, Message, PushRequest
-
-if TYPE_CHECKING:
-    from pushes.models import Push
 
 OPEN_ACTION_TYPES = {"app": 1, "url": 2, "intent": 3}
 
 
+def target_for_accounts(count: int) -> str:
+    """1 account → account; ≤1000 → account_list; more → an account package (TPNS allows at
+    most 1000 accounts per list push)."""
+    if count > MAX_ACCOUNTS_PER_LIST:
+        return Push.Target.PACKAGE
+    return "account" if count == 1 else "account_list"
+
+
 def target_for(push: Push) -> str:
-    """1 account → account; ≤1000 → account_list; more, or a package → package push."""
-    if push.source == "package" or len(push.accounts) > MAX_ACCOUNTS_PER_LIST:
-        return "package_account_push"
-    return "account" if len(push.accounts) == 1 else "account_list"
+    """A package push, or the target of its typed accounts."""
+    if push.source == "package":
+        return Push.Target.PACKAGE
+    return target_for_accounts(len(push.accounts))
 
 
 def _android_action(push: Push) -> dict[str, Any] | None:
@@ -52,12 +58,12 @@ def build_request(push: Push, *, upload_id: int | None = None) -> PushRequest:
     )
     # TPNS takes send_time only for package pushes; other scheduled pushes are sent
     # by Pushdeck's sweeper at their time.
-    send_time = push.send_time if target == "package_account_push" else None
+    send_time = push.send_time if target == Push.Target.PACKAGE else None
     return PushRequest(
         audience_type=target,
         message_type=push.message_type,
         message=message,
-        account_list=list(push.accounts) if target != "package_account_push" else None,
+        account_list=list(push.accounts) if target != Push.Target.PACKAGE else None,
         account_type=push.account_type,
         account_push_type=push.account_push_type,
         upload_id=upload_id,

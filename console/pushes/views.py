@@ -180,7 +180,7 @@ def _preview_context(request: HttpRequest, push: Push) -> dict[str, Any]:
         "check": check,
         "first_accounts": push.accounts[:FIRST_ACCOUNTS],
         "account_type_label": models.account_type_label(push.account_type),
-        "is_package_target": push.target == "package_account_push",
+        "is_package_target": push.target == Push.Target.PACKAGE,
         "can_confirm": not errors and push.status in {Push.Status.DRAFT, Push.Status.REJECTED},
         "test_accounts": push.app.test_accounts,
         "test_accounts_approved_by": push.app.test_accounts_approved_by,

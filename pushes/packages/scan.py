@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from functools import partial
 from itertools import compress
 from typing import TYPE_CHECKING, BinaryIO, Protocol
 
@@ -122,19 +123,13 @@ def split_lines(chunks: Iterator[bytes]) -> Iterator[Lines | LongLine]:
             chunk = chunk[1:]
         after_cr = chunk.endswith(b"\r")
         if long is not None:
-            end = _first_line_end(chunk)
-            if end < 0:
-                long.size += len(chunk)
-                long.quotes += chunk.count(b'"')
+            rest = _extend_long_line(long, chunk)
+            if rest < 0:
                 continue
-            long.size += end
-            long.quotes += chunk.count(b'"', 0, end)
             yield long
             line += 1
             long = None
-            if chunk[end : end + 2] == b"\r\n":
-                end += 1
-            chunk = chunk[end + 1 :]
+            chunk = chunk[rest:]
         data = carry + chunk if carry else chunk
         if b"\r" in data:
             data = data.replace(b"\r\n", b"\n").replace(b"\r", b"\n")
@@ -151,6 +146,19 @@ def split_lines(chunks: Iterator[bytes]) -> Iterator[Lines | LongLine]:
         yield long
     elif carry:
         yield Lines(carry + b"\n", line)
+
+
+def _extend_long_line(long: LongLine, chunk: bytes) -> int:
+    """Measure the part of an over-long line in ``chunk``; where the next line starts in it, or
+    -1 when the line goes on past the chunk."""
+    end = _first_line_end(chunk)
+    if end < 0:
+        long.size += len(chunk)
+        long.quotes += chunk.count(b'"')
+        return -1
+    long.size += end
+    long.quotes += chunk.count(b'"', 0, end)
+    return end + 2 if chunk[end : end + 2] == b"\r\n" else end + 1
 
 
 def _first_line_end(chunk: bytes) -> int:
@@ -190,15 +198,55 @@ def check_block(
     with ``hasher``.
     """
     raw = np.frombuffer(data, dtype=np.uint8)
+    starts, ends = _line_bounds(raw)
+    verdicts = _judge_lines(data, raw, starts, ends, csv=csv)
+    keep = ~(verdicts.blank | verdicts.slow | verdicts.refused)
+    lines = _BlockLines(data, starts, ends)
+    exact = _check_slow_lines(lines, verdicts.slow)
+    hashes = _hash_valid(hasher, lines, keep, exact)
+    bad = np.flatnonzero(verdicts.refused)
+    invalid = bad.size + len(exact.reasons)
+    errors: list[RowError] = []
+    if budget is None or budget > 0:
+        errors = _row_errors(lines, at, verdicts, bad, exact.reasons, budget)
+    accounts = _accounts_in_order(lines, keep, exact) if want_accounts else []
+    rows = ends.size - int(np.count_nonzero(verdicts.blank)) - exact.blank
+    return Checked(hashes, accounts, rows, invalid, errors)
+
+
+def _line_bounds(raw: NDArray[np.uint8]) -> tuple[NDArray[np.intp], NDArray[np.intp]]:
+    """Where each line of a block of whole LF-terminated lines starts, and where its LF is."""
     ends = np.flatnonzero(raw == _LF)
-    count = ends.size
     starts = np.empty_like(ends)
     starts[0] = 0
     starts[1:] = ends[:-1] + 1
+    return starts, ends
+
+
+@dataclass
+class _Verdicts:
+    """What the vectorised tests tell about each line of a block."""
+
+    size: NDArray[np.intp]  # bytes, without the LF
+    chars: NDArray[np.intp]
+    blank: NDArray[np.bool_]
+    slow: NDArray[np.bool_]  # for the exact check, though it may still be valid
+    refused: NDArray[np.bool_]  # invalid without a closer look
+    columns: NDArray[np.int32] | None  # only for a CSV block with a comma
+
+
+def _judge_lines(
+    data: bytes,
+    raw: NDArray[np.uint8],
+    starts: NDArray[np.intp],
+    ends: NDArray[np.intp],
+    *,
+    csv: bool,
+) -> _Verdicts:
+    """Sort the lines of a block into blank, plainly valid, plainly refused and unsure."""
     size = ends - starts
     blank = size == 0
-    # Lines that need the exact check one by one, though they may still be valid. An empty
-    # line, or one starting after a LF, looks at that LF here, never at a space.
+    # An empty line, or one starting after a LF, looks at that LF here, never at a space.
     slow = (raw[starts] == _SPACE) | (raw[ends - 1] == _SPACE)
 
     if data.isascii():
@@ -211,7 +259,7 @@ def check_block(
 
     # TAB counts too: it is stripped at either end of an account and refused inside it.
     low = raw < _SPACE
-    if np.count_nonzero(low) != count or b"\x7f" in data:
+    if np.count_nonzero(low) != ends.size or b"\x7f" in data:
         slow[np.searchsorted(ends, np.flatnonzero((low & (raw != _LF)) | (raw == _DEL)))] = True
 
     # Refused without a closer look: a second column, or a bad length on an otherwise plain line.
@@ -228,67 +276,101 @@ def check_block(
         slow &= columns == 1
     refused &= ~blank
     slow &= ~blank
+    return _Verdicts(size, chars, blank, slow, refused, columns)
 
-    keep = ~(blank | slow | refused)
-    rows = count - int(np.count_nonzero(blank))
+
+@dataclass
+class _Exact:
+    """The outcome of :func:`rules.check_account` for the unsure lines of a block."""
+
+    reasons: dict[int, str]  # why each refused line is refused, by index in the block
+    accounts: list[bytes]  # the valid ones, stripped
+    at: list[int]  # and their indexes
+    blank: int  # lines of only spaces and tabs
+
+
+def _check_slow_lines(lines: _BlockLines, slow: NDArray[np.bool_]) -> _Exact:
     reasons: dict[int, str] = {}
-    # The valid accounts among the slow lines, once stripped, and where they are.
     stripped: list[bytes] = []
     stripped_at: list[int] = []
-    lines = _BlockLines(data, starts, ends)
+    blank = 0
     marked = np.flatnonzero(slow)
     for i, text in zip(marked.tolist(), lines.pick(marked), strict=True):
         account, reason = rules.check_account(text)
         if reason is not None:
             reasons[i] = reason
         elif account is None:
-            rows -= 1  # only spaces and tabs: a blank line
+            blank += 1
         else:
             stripped.append(account)
             stripped_at.append(i)
+    return _Exact(reasons, stripped, stripped_at, blank)
 
-    # The common lines are hashed straight from the block; the stripped ones on their own.
+
+def _hash_valid(
+    hasher: AccountHasher, lines: _BlockLines, keep: NDArray[np.bool_], exact: _Exact
+) -> NDArray[np.int64]:
+    """The hashes of the valid lines in block order; adds the stripped ones to ``keep``.
+
+    The common lines are hashed straight from the block, the stripped ones on their own.
+    """
     hashes = hasher.lines(lines, keep)
-    if stripped:
+    if exact.accounts:
         fast = keep.copy()
-        keep[stripped_at] = True
-        merged = np.empty(count, dtype=np.int64)
+        keep[exact.at] = True
+        merged = np.empty(keep.size, dtype=np.int64)
         merged[fast] = hashes
-        merged[stripped_at] = hasher.values(stripped)
+        merged[exact.at] = hasher.values(exact.accounts)
         hashes = merged[keep]
+    return hashes
 
+
+def _row_errors(
+    lines: _BlockLines,
+    at: int | list[int],
+    verdicts: _Verdicts,
+    bad: NDArray[np.intp],
+    reasons: dict[int, str],
+    budget: int | None,
+) -> list[RowError]:
+    """The errors of the refused lines, in line order, at most ``budget`` of them."""
     errors: list[RowError] = []
-    bad = np.flatnonzero(refused)
-    invalid = bad.size + len(reasons)
-    if budget is None or budget > 0:
-        if reasons:
-            bad = np.union1d(bad, np.fromiter(reasons, dtype=np.int64, count=len(reasons)))
-        bad = bad[:budget]
-        width = columns[bad].tolist() if columns is not None else [1] * bad.size
-        texts = lines.pick(bad)
-        rows_of = zip(
-            bad.tolist(), texts, size[bad].tolist(), chars[bad].tolist(), width, strict=True
-        )
-        for i, text, size_i, chars_i, columns_i in rows_of:
-            number = at + i if isinstance(at, int) else at[i]
-            if size_i > LINE_CAP_BYTES:
-                reason = rules.too_long_message(size_i)
-                errors.append(RowError(number, reason, rules.display(text)))
-            elif i in reasons:
-                errors.append(RowError(number, reasons[i], rules.display(text)))
-            elif columns_i > 1:
-                reason = rules.columns_message(columns_i)
-                errors.append(RowError(number, reason, rules.display(text)))
-            else:
-                reason = rules.length_message(chars_i)
-                errors.append(RowError(number, reason, rules.display(text, printable=True)))
-    accounts: list[bytes] = []
-    if want_accounts:
-        every = lines.every()
-        for i, account in zip(stripped_at, stripped, strict=True):
-            every[i] = account
-        accounts = list(compress(every, keep.tolist()))
-    return Checked(hashes, accounts, rows, invalid, errors)
+    if reasons:
+        bad = np.union1d(bad, np.fromiter(reasons, dtype=np.int64, count=len(reasons)))
+    bad = bad[:budget]
+    columns = verdicts.columns
+    width = columns[bad].tolist() if columns is not None else [1] * bad.size
+    texts = lines.pick(bad)
+    rows_of = zip(
+        bad.tolist(),
+        texts,
+        verdicts.size[bad].tolist(),
+        verdicts.chars[bad].tolist(),
+        width,
+        strict=True,
+    )
+    for i, text, size_i, chars_i, columns_i in rows_of:
+        number = at + i if isinstance(at, int) else at[i]
+        if size_i > LINE_CAP_BYTES:
+            reason = rules.too_long_message(size_i)
+            errors.append(RowError(number, reason, rules.display(text)))
+        elif i in reasons:
+            errors.append(RowError(number, reasons[i], rules.display(text)))
+        elif columns_i > 1:
+            reason = rules.columns_message(columns_i)
+            errors.append(RowError(number, reason, rules.display(text)))
+        else:
+            reason = rules.length_message(chars_i)
+            errors.append(RowError(number, reason, rules.display(text, printable=True)))
+    return errors
+
+
+def _accounts_in_order(lines: _BlockLines, keep: NDArray[np.bool_], exact: _Exact) -> list[bytes]:
+    """The valid accounts of a block, stripped ones included, in block order."""
+    every = lines.every()
+    for i, account in zip(exact.at, exact.accounts, strict=True):
+        every[i] = account
+    return list(compress(every, keep.tolist()))
 
 
 # Up to this mean size in bytes, accounts are hashed faster by SipHash13 over the whole block than
@@ -419,22 +501,24 @@ class _Record:
                     self.in_quotes, pos = True, start + 1
                     continue
             comma = line.find(b",", pos)
-            stop = end if comma < 0 else comma
-            text = line[pos:stop]
-            if self.after_quote:
-                if text.strip(b" \t") and self.error is None:
-                    self.error = "unexpected text after a closing quote; quote the whole account"
-            elif b'"' in text and self.error is None:
-                self.error = (
-                    'a quote (") inside an unquoted field; put the account in quotes '
-                    "and double the quote"
-                )
-            else:
-                self._add(text)
+            self._add_unquoted(line[pos : end if comma < 0 else comma])
             if comma < 0:
                 return True
             self.columns += 1
             self.at_field_start, self.after_quote, pos = True, False, comma + 1
+
+    def _add_unquoted(self, text: bytes) -> None:
+        """Take the unquoted rest of a field: all of a plain one, what follows a closing quote."""
+        if self.after_quote:
+            if text.strip(b" \t") and self.error is None:
+                self.error = "unexpected text after a closing quote; quote the whole account"
+        elif b'"' in text and self.error is None:
+            self.error = (
+                'a quote (") inside an unquoted field; put the account in quotes '
+                "and double the quote"
+            )
+        else:
+            self._add(text)
 
     def skip(self, long: LongLine) -> bool:
         """Account for an over-long line inside this record; True when the record ends there.
@@ -479,10 +563,7 @@ def _drop_outer_quotes(data: bytes) -> bytes | None:
     if b"," in data:
         return None
     raw = np.frombuffer(data, dtype=np.uint8)
-    ends = np.flatnonzero(raw == _LF)
-    starts = np.empty_like(ends)
-    starts[0] = 0
-    starts[1:] = ends[:-1] + 1
+    starts, ends = _line_bounds(raw)
     quote = raw == _QUOTE
     quotes = _per_line(quote, starts)
     wrapped = (quotes == 2) & quote[starts] & quote[ends - 1] & (ends - starts >= 2)
@@ -593,57 +674,50 @@ def scan_text(
     :class:`FileProblem`.
     """
     csv = fmt == "csv"
-    hasher = AccountHasher()
+    check = partial(check_block, hasher=AccountHasher(), want_accounts=want_accounts)
     records = CsvRecords() if csv else None
     chunks = _text_chunks(reader, fmt=fmt, subject=subject, inner=inner, stats=stats)
     for item in split_lines(chunks):
         budget = errors.budget()
         if isinstance(item, LongLine):
-            if records is None:
-                reason = rules.too_long_message(item.size)
-                error: RowError | None = RowError(item.line, reason, rules.display(item.head))
-            else:
-                error = records.skip(item)
-            found = Checked.of_errors([error] if error is not None else [])
+            found = _check_long_line(item, records)
         elif records is None or records.simple(item):
-            found = check_block(
-                item.data,
-                item.first_line,
-                csv=csv,
-                hasher=hasher,
-                want_accounts=want_accounts,
-                budget=budget,
-            )
+            found = check(item.data, item.first_line, csv=csv, budget=budget)
         elif records.pending is None and (unquoted := _drop_outer_quotes(item.data)) is not None:
-            found = check_block(
-                unquoted,
-                item.first_line,
-                csv=csv,
-                hasher=hasher,
-                want_accounts=want_accounts,
-                budget=budget,
-            )
+            found = check(unquoted, item.first_line, csv=csv, budget=budget)
         else:
-            values, where, parse_errors = records.feed(item)
-            found = Checked.of_errors([])
-            if values:
-                joined = b"\n".join(values) + b"\n"
-                found = check_block(
-                    joined,
-                    where,
-                    csv=False,
-                    hasher=hasher,
-                    want_accounts=want_accounts,
-                    budget=budget,
-                )
-            found.rows += len(parse_errors)
-            found.invalid += len(parse_errors)
-            merged = sorted(found.errors + parse_errors, key=lambda error: error.line)
-            found.errors = merged if budget is None else merged[:budget]
+            found = _check_records(records.feed(item), check, budget)
         _tally(found, stats, errors)
         yield found
     if records is not None and (error := records.close()) is not None:
         _tally(Checked.of_errors([error]), stats, errors)
+
+
+def _check_long_line(long: LongLine, records: CsvRecords | None) -> Checked:
+    """An over-long line is refused, unless it lies inside a CSV record that goes on."""
+    if records is None:
+        reason = rules.too_long_message(long.size)
+        error: RowError | None = RowError(long.line, reason, rules.display(long.head))
+    else:
+        error = records.skip(long)
+    return Checked.of_errors([error] if error is not None else [])
+
+
+def _check_records(
+    parsed: tuple[list[bytes], list[int], list[RowError]],
+    check: Callable[..., Checked],
+    budget: int | None,
+) -> Checked:
+    """Check the values of parsed CSV records, with the records' own errors in line order."""
+    values, where, parse_errors = parsed
+    found = Checked.of_errors([])
+    if values:
+        found = check(b"\n".join(values) + b"\n", where, csv=False, budget=budget)
+    found.rows += len(parse_errors)
+    found.invalid += len(parse_errors)
+    merged = sorted(found.errors + parse_errors, key=lambda error: error.line)
+    found.errors = merged if budget is None else merged[:budget]
+    return found
 
 
 def _tally(found: Checked, stats: ScanStats, errors: ErrorSink) -> None:

@@ -122,9 +122,7 @@ class AccountsCheck:
 
     @property
     def target(self) -> str:
-        if len(self.accounts) > MAX_ACCOUNTS_PER_LIST:
-            return "package_account_push"
-        return "account" if len(self.accounts) == 1 else "account_list"
+        return snapshot.target_for_accounts(len(self.accounts))
 
     @property
     def summary(self) -> str:
@@ -139,7 +137,7 @@ class AccountsCheck:
         text = f"{n:,} valid account{'s' if n != 1 else ''}"
         if self.duplicates:
             text += f", {self.duplicates:,} duplicate{'s' if self.duplicates != 1 else ''} removed"
-        if self.target == "package_account_push":
+        if self.target == Push.Target.PACKAGE:
             text += (
                 f". More than {MAX_ACCOUNTS_PER_LIST:,} accounts: sent as an account package "
                 "built from the list"

@@ -195,7 +195,7 @@ def push_cancel(*, push: Push, by: User) -> Push:
     if not cancelled:
         if (
             push.status == Push.Status.SENT
-            and push.target == "package_account_push"
+            and push.target == Push.Target.PACKAGE
             and push.send_time
             and push.send_time > timezone.now()
         ):
