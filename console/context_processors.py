@@ -4,6 +4,8 @@ from typing import TYPE_CHECKING
 
 from django.conf import settings
 
+from pushes import selectors
+
 if TYPE_CHECKING:
     from django.http import HttpRequest
 
@@ -17,9 +19,5 @@ def navigation(request: HttpRequest) -> dict[str, object]:
     }
     user = getattr(request, "user", None)
     if user is not None and user.is_authenticated:
-        from pushes.models import Notification
-
-        context["unread_notifications"] = Notification.objects.filter(
-            user=user, read_at__isnull=True
-        ).count()
+        context["unread_notifications"] = selectors.unread_notification_count(user=user)
     return context

@@ -12,6 +12,9 @@ from typing import Any
 from django.core.checks import CheckMessage, Error, register
 from django.db import DatabaseError
 
+from pushes.crypto import SecretDecryptionError, decrypt
+from pushes.models import App
+
 log = logging.getLogger(__name__)
 
 SECRETS_TAG = "pushdeck_secrets"
@@ -20,9 +23,6 @@ SECRETS_TAG = "pushdeck_secrets"
 @register(SECRETS_TAG)
 def check_secrets_decrypt(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
     """Every stored SecretKey decrypts with the configured FERNET_KEYS."""
-    from pushes.crypto import SecretDecryptionError, decrypt
-    from pushes.models import App
-
     try:
         apps = list(App.objects.only("id", "name", "secret_key_encrypted"))
     except DatabaseError:

@@ -6,6 +6,7 @@ import os
 import re
 import struct
 import zipfile
+from collections.abc import Callable
 from typing import BinaryIO
 
 from pushes.packages import rules
@@ -80,36 +81,10 @@ def pick_entry(archive: zipfile.ZipFile) -> zipfile.ZipInfo:
     entries = archive.infolist()
     if not entries:
         raise FileProblem("the zip archive is empty; it must contain one .txt or .csv file")
-    for entry in entries:
-        if _unsafe(entry.filename):
-            raise FileProblem(
-                f"the zip contains an unsafe file name ({rules.display(entry.filename)}); "
-                "zip just the one .txt or .csv file"
-            )
-    for entry in entries:
-        if entry.flag_bits & _ENCRYPTED:
-            raise FileProblem(
-                f"the zip is password-protected ({rules.display(entry.filename)}); "
-                "zip the file without a password"
-            )
-    for entry in entries:
-        if _os_metadata(entry.filename):
-            raise FileProblem(
-                f"the zip contains hidden system files ({rules.display(entry.filename)}); "
-                "zip just the one .txt or .csv file, without __MACOSX or .DS_Store entries"
-            )
-    for entry in entries:
-        if "/" in entry.filename:
-            raise FileProblem(
-                f"the zip contains a folder ({rules.display(_folder(entry.filename))}); "
-                "zip the .txt or .csv file itself, not a folder"
-            )
-    for entry in entries:
-        if entry.filename.lower().endswith(".zip"):
-            raise FileProblem(
-                f"the zip contains another zip archive ({rules.display(entry.filename)}); "
-                "nested zips are not accepted"
-            )
+    for problem_of in _ENTRY_CHECKS:
+        for entry in entries:
+            if problem := problem_of(entry):
+                raise FileProblem(problem)
     if len(entries) > 1:
         names = ", ".join(rules.display(entry.filename) for entry in entries[:3])
         more = ", …" if len(entries) > 3 else ""
@@ -124,3 +99,58 @@ def pick_entry(archive: zipfile.ZipFile) -> zipfile.ZipInfo:
             "it must contain one .txt or .csv file"
         )
     return entry
+
+
+def _unsafe_name(entry: zipfile.ZipInfo) -> str | None:
+    if not _unsafe(entry.filename):
+        return None
+    return (
+        f"the zip contains an unsafe file name ({rules.display(entry.filename)}); "
+        "zip just the one .txt or .csv file"
+    )
+
+
+def _encrypted(entry: zipfile.ZipInfo) -> str | None:
+    if not entry.flag_bits & _ENCRYPTED:
+        return None
+    return (
+        f"the zip is password-protected ({rules.display(entry.filename)}); "
+        "zip the file without a password"
+    )
+
+
+def _hidden(entry: zipfile.ZipInfo) -> str | None:
+    if not _os_metadata(entry.filename):
+        return None
+    return (
+        f"the zip contains hidden system files ({rules.display(entry.filename)}); "
+        "zip just the one .txt or .csv file, without __MACOSX or .DS_Store entries"
+    )
+
+
+def _in_folder(entry: zipfile.ZipInfo) -> str | None:
+    if "/" not in entry.filename:
+        return None
+    return (
+        f"the zip contains a folder ({rules.display(_folder(entry.filename))}); "
+        "zip the .txt or .csv file itself, not a folder"
+    )
+
+
+def _nested_zip(entry: zipfile.ZipInfo) -> str | None:
+    if not entry.filename.lower().endswith(".zip"):
+        return None
+    return (
+        f"the zip contains another zip archive ({rules.display(entry.filename)}); "
+        "nested zips are not accepted"
+    )
+
+
+# Most serious first: each runs over every entry before the next one does.
+_ENTRY_CHECKS: tuple[Callable[[zipfile.ZipInfo], str | None], ...] = (
+    _unsafe_name,
+    _encrypted,
+    _hidden,
+    _in_folder,
+    _nested_zip,
+)

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from celery import shared_task
 
+from pushes.sandbox.services import deliver_due_scheduled as deliver
+
 
 @shared_task
 def deliver_due_scheduled() -> int:
-    from pushes.sandbox.services import deliver_due_scheduled as deliver
-
     return deliver()

@@ -12,6 +12,7 @@ from pushes.selectors.apps import (
     membership_list,
     notifications_for_user,
     roles_by_app,
+    unread_notification_count,
 )
 from pushes.selectors.packages import (
     package_get_for_app,
@@ -77,4 +78,5 @@ __all__ = [
     "revision_diff",
     "roles_by_app",
     "submit_problems",
+    "unread_notification_count",
 ]

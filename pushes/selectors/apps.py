@@ -46,5 +46,9 @@ def is_admin_somewhere(*, user: User) -> bool:
     return Membership.objects.filter(user_id=user.pk, role=Role.ADMIN).exists()
 
 
+def unread_notification_count(*, user: User) -> int:
+    return Notification.objects.filter(user=user, read_at__isnull=True).count()
+
+
 def notifications_for_user(*, user: User) -> QuerySet[Notification]:
     return Notification.objects.filter(user_id=user.pk).select_related("push", "push__app")
