@@ -31,7 +31,8 @@ def _free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def _bench_database(tmp: Path) -> str:
+def _bench_database(tmp: Path, name: str = "pushdeck_bench") -> str:
+    """A database of the bench's own: SQLite in `tmp`, or `name` beside DATABASE_URL's."""
     url = os.environ.get("DATABASE_URL", "")
     if not url.startswith("postgres"):
         return f"sqlite:///{tmp / 'bench.sqlite3'}"
@@ -39,9 +40,9 @@ def _bench_database(tmp: Path) -> str:
 
     base, _, _name = url.rpartition("/")
     with psycopg.connect(url, autocommit=True) as conn:
-        conn.execute("DROP DATABASE IF EXISTS pushdeck_bench")
-        conn.execute("CREATE DATABASE pushdeck_bench")
-    return f"{base}/pushdeck_bench"
+        conn.execute(f"DROP DATABASE IF EXISTS {name}")
+        conn.execute(f"CREATE DATABASE {name}")
+    return f"{base}/{name}"
 
 
 def _wait_http(url: str, timeout: float = 60) -> None:

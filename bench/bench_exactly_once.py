@@ -32,7 +32,14 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, cast
 
-from bench.bench_delivery import ROOT, _free_port, _percentile, _wait_http, _wait_log
+from bench.bench_delivery import (
+    ROOT,
+    _bench_database,
+    _free_port,
+    _percentile,
+    _wait_http,
+    _wait_log,
+)
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -66,20 +73,6 @@ SCHEDULED = 30
 SCHEDULE_AHEAD = (4.0, 20.0)  # seconds between approval and send_time, spread evenly
 SETTLE_TIMEOUT = 180.0  # the sweeper runs each minute; a stale claim waits for a second run
 ACCOUNTS = ("alice", "bob")
-
-
-def _bench_database(tmp: Path) -> str:
-    """A database of the bench's own: SQLite in `tmp`, or one beside DATABASE_URL's."""
-    url = os.environ.get("DATABASE_URL", "")
-    if not url.startswith("postgres"):
-        return f"sqlite:///{tmp / 'bench.sqlite3'}"
-    import psycopg
-
-    base, _, _name = url.rpartition("/")
-    with psycopg.connect(url, autocommit=True) as conn:
-        conn.execute("DROP DATABASE IF EXISTS pushdeck_bench_once")
-        conn.execute("CREATE DATABASE pushdeck_bench_once")
-    return f"{base}/{DATABASE}"
 
 
 def _drop_bench_database(admin_url: str) -> None:
@@ -251,7 +244,7 @@ def main() -> None:
             redis.start()
         env = {
             **os.environ,
-            "DATABASE_URL": _bench_database(tmp),
+            "DATABASE_URL": _bench_database(tmp, DATABASE),
             # Empty without redis-server: the filesystem broker, never the machine's Redis.
             "REDIS_URL": redis.url if redis is not None else "",
             "PUSHDECK_VAR_DIR": str(tmp / "var"),
