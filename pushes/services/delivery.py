@@ -9,7 +9,6 @@ resent automatically, and is looked up in the gateway's records (`lookup.py`).
 from __future__ import annotations
 
 import hashlib
-import logging
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
@@ -45,7 +44,6 @@ from pushes.tpns.errors import (
 if TYPE_CHECKING:
     pass
 
-log = logging.getLogger(__name__)
 
 Status = Push.Status
 

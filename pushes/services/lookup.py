@@ -17,7 +17,6 @@ Records are never matched by title and content alone: identical campaigns are th
 
 from __future__ import annotations
 
-import logging
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from datetime import timezone as dt_timezone
@@ -41,7 +40,6 @@ from pushes.tpns.errors import TpnsError, describe
 if TYPE_CHECKING:
     from django.contrib.auth.models import User
 
-log = logging.getLogger(__name__)
 
 Status = Push.Status
 State = Push.LookupState
