@@ -274,6 +274,13 @@ PUSH_RETRY_BACKOFF_MAX_SECONDS = env_int("PUSH_RETRY_BACKOFF_MAX_SECONDS", 600)
 PUSH_LOOKUP_BACKOFF_SECONDS = env_int_list(
     "PUSH_LOOKUP_BACKOFF_SECONDS", [30, 120, 600, 3600, 21600]
 )
+# Delivery results: refreshed this many seconds after sending, then every PUSH_RESULTS_EVERY
+# seconds until PUSH_RESULTS_FOLLOW seconds after sending, when they are frozen.
+PUSH_RESULTS_SCHEDULE_SECONDS = env_int_list("PUSH_RESULTS_SCHEDULE_SECONDS", [60, 300, 900, 3600])
+PUSH_RESULTS_EVERY_SECONDS = env_int("PUSH_RESULTS_EVERY_SECONDS", 6 * 3600)
+PUSH_RESULTS_FOLLOW_SECONDS = env_int("PUSH_RESULTS_FOLLOW_SECONDS", 72 * 3600)
+# The Refresh button works at most this often per push.
+PUSH_RESULTS_MANUAL_MIN_SECONDS = env_int("PUSH_RESULTS_MANUAL_MIN_SECONDS", 60)
 PUSH_LOOKUP_SETTLE_SECONDS = env_int("PUSH_LOOKUP_SETTLE_SECONDS", 600)
 PUSH_LOOKUP_FRESH_SECONDS = env_int("PUSH_LOOKUP_FRESH_SECONDS", 600)
 # TPNS: statistics calls (get_push_record among them) per app and hour.
@@ -300,6 +307,8 @@ SANDBOX_ENABLED = env_bool("SANDBOX_ENABLED", DEBUG)
 # past that the pair is refused (1008028) until the window ends. 0 turns this off.
 SANDBOX_AUTH_FAILURE_LIMIT = env_int("SANDBOX_AUTH_FAILURE_LIMIT", 10)
 SANDBOX_AUTH_FAILURE_WINDOW_SECONDS = env_int("SANDBOX_AUTH_FAILURE_WINDOW_SECONDS", 60)
+# The sandbox's own hourly limit on statistics calls per app, as TPNS's (tpns-api.md §10).
+SANDBOX_STATISTICS_CALLS_PER_HOUR = env_int("SANDBOX_STATISTICS_CALLS_PER_HOUR", 200)
 
 EMAIL_BACKEND = os.getenv("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = os.getenv("DEFAULT_FROM_EMAIL", "pushdeck@localhost")

@@ -11,8 +11,3 @@ from django.dispatch import Signal
 # An app was created, or its gateway, AccessID, SecretKey or name changed.
 # kwargs: gateway, access_id, secret_key, name, previous_gateway, previous_access_id.
 app_gateway_changed = Signal()
-
-# A push was accepted by its gateway. A gateway that can tell how it was delivered answers
-# with {"targeted": n, "delivered": n, "unbound": n}; others answer None.
-# kwargs: gateway, access_id, push_id.
-delivery_counts_requested = Signal()

@@ -20,6 +20,7 @@ from pushes.services import (
     push_deliver,
     push_fail_after_retries,
     push_reconcile,
+    results_refresh_from_gateway,
 )
 from pushes.services.delivery import sweep as run_sweep
 from pushes.tpns.errors import TransientTpnsError
@@ -98,6 +99,12 @@ def apply_package_retention() -> int:
 def validate_package(package_id: int) -> None:
     """Validate an uploaded account package from storage, with live progress."""
     package_validate(package_id=package_id)
+
+
+@shared_task(acks_late=True)
+def refresh_results(push_id: int) -> str:
+    """Read one sent push's statistics from its gateway and keep them."""
+    return results_refresh_from_gateway(push_id=push_id)
 
 
 @shared_task

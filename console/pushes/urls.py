@@ -19,4 +19,9 @@ urlpatterns = [
     path("pushes/<uuid:code>/confirm/", views.push_confirm, name="push-confirm"),
     path("pushes/<uuid:code>/test/", views.push_test, name="push-test"),
     path("pushes/<uuid:code>/cancel/", views.push_cancel_view, name="push-cancel"),
+    path(
+        "pushes/<uuid:code>/results/refresh/",
+        views.push_results_refresh_view,
+        name="push-results-refresh",
+    ),
 ]

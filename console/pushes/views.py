@@ -13,6 +13,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from console.access import (
@@ -35,6 +36,7 @@ from pushes.services import (
     push_save_draft,
     push_send_test,
     push_submit,
+    results_refresh,
 )
 
 if TYPE_CHECKING:
@@ -264,6 +266,8 @@ def push_detail(request: HttpRequest, code: UUID) -> HttpResponse:
             "time_zone": timezone.get_current_timezone_name(),
         }
     )
+    results = selectors.push_results(push)
+    context.update({"results": results, "results_chart": results.chart() if results else None})
     return render(request, "console/pushes/push_detail.html", context)
 
 
@@ -308,6 +312,19 @@ def push_cancel_view(request: HttpRequest, code: UUID) -> HttpResponse:
         else:
             messages.info(request, "Asked TPNS to cancel the scheduled push.")
     return redirect("console:push-detail", code=push.code)
+
+
+@login_required
+@require_POST
+def push_results_refresh_view(request: HttpRequest, code: UUID) -> HttpResponse:
+    push = get_push_for_user(request, code)
+    try:
+        results_refresh(user=signed_in(request), push_id=push.id)
+    except WrongState as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.info(request, _("Asked the gateway for the latest results."))
+    return redirect(reverse("console:push-detail", kwargs={"code": push.code}) + "#results")
 
 
 # Pushes list -------------------------------------------------------------------------

@@ -39,3 +39,10 @@ def push_timeline(context: dict[str, Any], push: Push) -> dict[str, Any]:
         "can_resolve": user is not None and permissions.can_resolve(push, user),
         "csrf_token": context.get("csrf_token"),
     }
+
+
+@register.filter
+def share_of(part: int | None, whole: int | None) -> str:
+    """`12.5%`: part as a share of whole, or an en dash when there is no whole."""
+    value = selectors.rate(part or 0, whole or 0)
+    return "–" if value is None else f"{value:g}%"

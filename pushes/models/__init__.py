@@ -8,17 +8,22 @@ from pushes.models.audit import AuditEvent
 from pushes.models.base import TimestampedModel
 from pushes.models.health import GatewayCallBudget, HealthPing
 from pushes.models.package import AccountPackage
+from pushes.models.preference import UserPreference
 from pushes.models.push import Approval, DeliveryAttempt, Notification, Push, PushRevision
+from pushes.models.results import ChannelResult, PushResults, ResultSample
 
 __all__ = [
     "ACCOUNT_TYPES",
     "account_type_label",
     "AccountPackage",
     "Approval",
+    "ChannelResult",
     "DeliveryAttempt",
     "Notification",
     "Push",
     "PushRevision",
+    "PushResults",
+    "ResultSample",
     "App",
     "AuditEvent",
     "Gateway",
@@ -29,4 +34,5 @@ __all__ = [
     "Role",
     "TestAccountsChange",
     "TimestampedModel",
+    "UserPreference",
 ]

@@ -125,10 +125,6 @@ class Push(TimestampedModel):
     lookup_note = models.TextField(blank=True)  # the evidence, in words
     lookup_finished_at = models.DateTimeField(null=True, blank=True)
 
-    targeted = models.PositiveIntegerField(null=True, blank=True)  # from the sandbox
-    delivered = models.PositiveIntegerField(null=True, blank=True)
-    unbound = models.PositiveIntegerField(null=True, blank=True)
-
     class Meta:
         ordering = ["-created_at"]
         constraints = [

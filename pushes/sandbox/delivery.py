@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, BinaryIO, cast
 
 from django.utils import timezone
 
+from pushes.sandbox.engagement import Drawer, Model
 from pushes.sandbox.models import AccountBinding, Delivery, Device
 from pushes.sandbox.validation import dedupe
 
@@ -88,9 +89,11 @@ class _Writer:
         self.push = push
         self.now = now
         self.title, self.content = message_text(push.request.get("message") or {})
+        self.drawer = Drawer(Model.of(push.app), now=now)
         self.pending: list[Delivery] = []
 
     def add(self, device_id: int, account: str = "") -> None:
+        outcome = self.drawer.draw()
         self.pending.append(
             Delivery(
                 push=self.push,
@@ -99,6 +102,9 @@ class _Writer:
                 title=self.title,
                 content=self.content,
                 delivered_at=self.now,
+                arrived_at=outcome.arrived_at,
+                clicked_at=outcome.clicked_at,
+                cleared_at=outcome.cleared_at,
             )
         )
         if len(self.pending) >= CHUNK_SIZE:

@@ -34,6 +34,12 @@ class SandboxApp(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     # Off once its Pushdeck app moved to another AccessID or gateway: the old key stops working.
     is_active = models.BooleanField(default=True)
+    # The engagement model: what devices do with a delivered notification (engagement.py).
+    arrival_rate = models.FloatField(default=0.95)
+    click_rate = models.FloatField(default=0.08)
+    clear_rate = models.FloatField(default=0.15)
+    arrival_delay_seconds = models.PositiveIntegerField(default=5)
+    engage_delay_seconds = models.PositiveIntegerField(default=180)
 
     class Meta:
         ordering = ["name", "access_id"]
@@ -56,6 +62,8 @@ class Device(models.Model):
     app = models.ForeignKey(SandboxApp, on_delete=models.CASCADE, related_name="devices")
     token = models.CharField(max_length=36)
     platform = models.CharField(max_length=8, default="android")
+    # The vendor channel the device is reached through: xg, hw, xm, oppo, vivo, fcm or apns.
+    channel = models.CharField(max_length=8, default="xg")
     label = models.CharField(max_length=100, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -176,6 +184,11 @@ class Delivery(models.Model):
     title = models.CharField(max_length=500, blank=True)
     content = models.TextField(blank=True)
     delivered_at = models.DateTimeField()
+    # What the device did with it, set ahead by the engagement model or by a person in the
+    # inbox; an event counts once its time has come.
+    arrived_at = models.DateTimeField(null=True, blank=True)
+    clicked_at = models.DateTimeField(null=True, blank=True)
+    cleared_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-delivered_at", "-id"]
@@ -199,6 +212,8 @@ class FaultPlan(models.Model):
         BATCHOPERATE = "batchoperate", "v3/device/account/batchoperate"
         QUERY = "query", "v3/device/account/query"
         PUSH_RECORD = "get_push_record", "v3/statistics/get_push_record"
+        TASK_STAT = "get_push_task_stat_channel", "v3/statistics/get_push_task_stat_channel"
+        GROUP_STAT = "get_push_group_stat_channel", "v3/statistics/get_push_group_stat_channel"
         CANCEL = "cancel_timing_task", "v3/push/cancel_timing_task"
 
     class Action(models.TextChoices):
@@ -227,3 +242,19 @@ class FaultPlan(models.Model):
     def __str__(self) -> str:
         when = "after applying" if self.after_apply else "instead of applying"
         return f"{self.endpoint}: {self.action} ×{self.remaining} {when}"
+
+
+class StatisticsCalls(models.Model):
+    """Statistics calls an app made in one hour: TPNS allows 200 (tpns-api.md §10)."""
+
+    app = models.ForeignKey(SandboxApp, on_delete=models.CASCADE, related_name="+")
+    hour = models.DateTimeField()
+    calls = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["app", "hour"], name="sandbox_stat_calls_hour"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.app_id} {self.hour:%Y-%m-%d %H}h: {self.calls}"

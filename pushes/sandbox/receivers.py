@@ -1,5 +1,5 @@
 """The sandbox's side of the domain events (pushes/events.py): it registers the apps that
-use it as their gateway, and tells the delivery counts of the pushes it accepted."""
+use it as their gateway. Everything else reaches it over the TPNS protocol."""
 
 from __future__ import annotations
 
@@ -7,8 +7,8 @@ from typing import Any
 
 from django.dispatch import receiver
 
-from pushes.events import app_gateway_changed, delivery_counts_requested
-from pushes.sandbox import selectors, services
+from pushes.events import app_gateway_changed
+from pushes.sandbox import services
 
 SANDBOX = "sandbox"
 
@@ -32,13 +32,3 @@ def sync_app(
         services.deactivate_app(access_id=previous_access_id)
     if gateway == SANDBOX:
         services.ensure_app(access_id=access_id, secret_key=secret_key, name=name)
-
-
-@receiver(delivery_counts_requested, dispatch_uid="sandbox-delivery-counts")
-def delivery_counts(*, gateway: str, push_id: str, **_: Any) -> dict[str, int] | None:
-    if gateway != SANDBOX or not push_id:
-        return None
-    counts = selectors.push_counts(push_id=push_id)
-    if counts is None:
-        return None
-    return {"targeted": counts.targeted, "delivered": counts.delivered, "unbound": counts.unbound}

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from django.db.models import Prefetch
@@ -49,24 +48,6 @@ def token_accounts(*, app: SandboxApp, token: str) -> list[dict[str, Any]] | Non
 
 def find_push(*, app: SandboxApp, push_id: str) -> SandboxPush | None:
     return SandboxPush.objects.filter(app=app, push_id=push_id).select_related("upload").first()
-
-
-@dataclass(frozen=True)
-class PushCounts:
-    status: str
-    targeted: int
-    delivered: int
-    unbound: int
-
-
-def push_counts(*, push_id: str) -> PushCounts | None:
-    """What the sandbox did with a push: distinct accounts targeted, deliveries, unbound."""
-    row = (
-        SandboxPush.objects.filter(push_id=push_id)
-        .values_list("status", "targeted", "delivered", "unbound")
-        .first()
-    )
-    return PushCounts(*row) if row is not None else None
 
 
 def push_records(

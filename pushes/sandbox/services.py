@@ -15,7 +15,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from pushes import crypto
-from pushes.sandbox import delivery, uploads
+from pushes.sandbox import delivery, engagement, uploads
 from pushes.sandbox.errors import SandboxError
 from pushes.sandbox.models import (
     AccountBinding,
@@ -92,7 +92,10 @@ def register_device(
     token = token or str(uuid4())  # 36 characters, like a TPNS token
     if len(token) > 36:
         raise ValueError("a device token has at most 36 characters")
-    return Device.objects.create(app=app, token=token, platform=platform, label=label)
+    channel = engagement.channel_for(platform=platform, token=token)
+    return Device.objects.create(
+        app=app, token=token, platform=platform, channel=channel, label=label
+    )
 
 
 def bind(

@@ -14,4 +14,14 @@ urlpatterns = [
     path("v3/device/account/batchoperate", views.account_batchoperate, name="account-batchoperate"),
     path("v3/device/account/query", views.account_query, name="account-query"),
     path("v3/statistics/get_push_record", views.get_push_record, name="get-push-record"),
+    path(
+        "v3/statistics/get_push_task_stat_channel",
+        views.get_push_task_stat_channel,
+        name="get-push-task-stat-channel",
+    ),
+    path(
+        "v3/statistics/get_push_group_stat_channel",
+        views.get_push_group_stat_channel,
+        name="get-push-group-stat-channel",
+    ),
 ]

@@ -22,7 +22,7 @@ from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed, JsonR
 from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 
-from pushes.sandbox import auth, faults, selectors, services, uploads
+from pushes.sandbox import auth, faults, selectors, services, statistics, uploads
 from pushes.sandbox.errors import SandboxAuthError, SandboxError
 from pushes.sandbox.models import FaultPlan, SandboxApp, SandboxPush
 from pushes.sandbox.validation import (
@@ -382,6 +382,55 @@ def _record(push: SandboxPush) -> dict[str, Any]:
         "multiPkg": bool(body.get("multi_pkg")),
         "source": "api",
     }
+
+
+# --- v3/statistics/get_push_task_stat_channel, get_push_group_stat_channel ----------------
+
+
+@sandbox_endpoint(Endpoint.TASK_STAT)
+def get_push_task_stat_channel(request: HttpRequest, app: SandboxApp, call: Call) -> dict[str, Any]:
+    push_id = _push_id(call.data)
+    if push_id is None:
+        raise SandboxError(codes.MISSING_PARAMETER)
+    now = timezone.now()
+    statistics.take_call(app=app, now=now)
+    push = statistics.find_recent_push(app=app, push_id=push_id, now=now)
+    return _stat_answer(statistics.task_stat(push=push, now=now))
+
+
+@sandbox_endpoint(Endpoint.GROUP_STAT)
+def get_push_group_stat_channel(
+    request: HttpRequest, app: SandboxApp, call: Call
+) -> dict[str, Any]:
+    data = call.data
+    plan_id = data.get("planId") or data.get("groupId") or data.get("groupid")
+    if plan_id in (None, ""):
+        raise SandboxError(codes.MISSING_PARAMETER)
+    if not isinstance(plan_id, str):
+        raise SandboxError(codes.INVALID_PARAMETER)
+    start = _compact_date_bound(data.get("startDate"), end=False)
+    end = _compact_date_bound(data.get("endDate"), end=True)
+    now = timezone.now()
+    statistics.take_call(app=app, now=now)
+    rows = statistics.plan_stat(app=app, plan_id=plan_id, start=start, end=end, now=now)
+    return _stat_answer(rows)
+
+
+def _compact_date_bound(raw: object, *, end: bool) -> datetime:
+    """`YYYYMMDD`, the whole day in TPNS time (UTC+08:00)."""
+    if raw in (None, ""):
+        raise SandboxError(codes.MISSING_PARAMETER)
+    if not isinstance(raw, str) or len(raw.strip()) != 8 or not raw.strip().isdigit():
+        raise SandboxError(codes.DATE_PARAM_FORMAT_ERROR)
+    try:
+        day = datetime.strptime(raw.strip(), "%Y%m%d").date()
+    except ValueError as exc:
+        raise SandboxError(codes.DATE_PARAM_FORMAT_ERROR) from exc
+    return datetime.combine(day, time.max if end else time.min).replace(tzinfo=WIRE_TIMEZONE)
+
+
+def _stat_answer(rows: list[dict[str, Any]]) -> dict[str, Any]:
+    return {"retCode": codes.OK, "errMsg": codes.message_for(codes.OK), "pushStatDataAll": rows}
 
 
 # --- v3/push/cancel_timing_task ------------------------------------------------------------

@@ -38,6 +38,15 @@ from pushes.selectors.pushes import (
     recent_test_pushes,
     submit_problems,
 )
+from pushes.selectors.results import (
+    ChannelRow,
+    Results,
+    Step,
+    channel_row,
+    funnel_steps,
+    push_results,
+    rate,
+)
 from pushes.selectors.review import (
     TimelineEntry,
     current_approvals,
@@ -47,6 +56,13 @@ from pushes.selectors.review import (
 )
 
 __all__ = [
+    "ChannelRow",
+    "Results",
+    "Step",
+    "channel_row",
+    "funnel_steps",
+    "push_results",
+    "rate",
     "AccountsCheck",
     "CONTENT_LIMITS",
     "Duplicate",

@@ -70,7 +70,7 @@ def push_list_for_user(
 ) -> QuerySet[Push]:
     """Pushes of the user's apps (staff: all), newest first, filtered."""
     ids = _visible_app_ids(user)
-    pushes = Push.objects.select_related("app", "created_by", "package")
+    pushes = Push.objects.select_related("app", "created_by", "package", "results")
     if ids is not None:
         pushes = pushes.filter(app_id__in=ids)
     if app is not None:

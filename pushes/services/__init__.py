@@ -68,6 +68,9 @@ from pushes.services.packages import (
     package_validate,
     too_large_message,
 )
+from pushes.services.preferences import (
+    user_preference_set,
+)
 from pushes.services.pushes import (
     IOS_OPEN_ACTION,
     MAX_TYPED_ACCOUNTS,
@@ -77,6 +80,11 @@ from pushes.services.pushes import (
     push_save_draft,
     push_submit,
     validate_for_submit,
+)
+from pushes.services.results import (
+    next_refresh,
+    results_refresh,
+    results_refresh_from_gateway,
 )
 from pushes.services.review import (
     approvals_required,
@@ -150,6 +158,9 @@ __all__ = [
     "push_save_draft",
     "push_send_test",
     "push_submit",
+    "next_refresh",
+    "results_refresh",
+    "results_refresh_from_gateway",
     "queue_due",
     "retry_delay",
     "schedule",
@@ -158,5 +169,6 @@ __all__ = [
     "timings",
     "too_large_message",
     "used",
+    "user_preference_set",
     "validate_for_submit",
 ]

@@ -27,10 +27,10 @@ from pushes.crypto import SecretDecryptionError
 from pushes.lifecycle import claim, move
 from pushes.models import AccountPackage, DeliveryAttempt, Push
 from pushes.notify import notify
-from pushes.services import lookup
+from pushes.services import lookup, results
 from pushes.services.lookup import push_mark_sent, push_reconcile, push_resend
 from pushes.services.queue import DELIVER_PUSH, enqueue
-from pushes.services.steps import attempt, crash_point, credentials, finish, record_delivery_counts
+from pushes.services.steps import attempt, crash_point, credentials, finish
 from pushes.tpns import client
 from pushes.tpns.errors import (
     PackageBytesChanged,
@@ -312,7 +312,7 @@ def _send(push: Push, retries: int) -> None:
         sent_at=now,
         finished_at=now,
     ):
-        record_delivery_counts(push)
+        results.start(push)
         notify(
             user_ids=[push.created_by_id],
             push=push,
@@ -368,7 +368,11 @@ def push_fail_after_retries(*, push_id: int, reason: str) -> None:
 def dispatch_due() -> dict[str, int]:
     """Beat, every few seconds: queue scheduled pushes whose time has come and in-doubt
     lookups that are due. Both are cheap indexed queries when nothing is due."""
-    return {"scheduled": _queue_due_scheduled(), "lookups": lookup.queue_due()}
+    return {
+        "scheduled": _queue_due_scheduled(),
+        "lookups": lookup.queue_due(),
+        "results": results.queue_due(),
+    }
 
 
 def _queue_due_scheduled() -> int:

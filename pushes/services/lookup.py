@@ -31,9 +31,9 @@ from pushes.errors import Invalid, WrongState
 from pushes.lifecycle import move
 from pushes.models import DeliveryAttempt, Push
 from pushes.notify import notify
-from pushes.services import budget
+from pushes.services import budget, results
 from pushes.services.queue import DELIVER_PUSH, RECONCILE_PUSH, enqueue, enqueue_on_commit
-from pushes.services.steps import attempt, credentials, finish, record_delivery_counts
+from pushes.services.steps import attempt, credentials, finish
 from pushes.tpns import client
 from pushes.tpns.errors import TpnsError, describe
 
@@ -281,7 +281,7 @@ def _settle(push: Push, scan: Scan) -> str:
             push, State.AMBIGUOUS, f"push_id {record.push_id} already belongs to another push."
         )
     if moved:
-        record_delivery_counts(push)
+        results.start(push)
         notify(user_ids=[push.created_by_id], push=push, message=f"“{push}” was sent. {note}"[:300])
     return State.FOUND
 

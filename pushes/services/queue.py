@@ -29,6 +29,7 @@ CANCEL_SCHEDULED_PUSH = "pushes.tasks.cancel_scheduled_push"
 VALIDATE_PACKAGE = "pushes.tasks.validate_package"
 APPLY_PACKAGE_RETENTION = "pushes.tasks.apply_package_retention"
 EMAIL_NOTIFICATIONS = "pushes.tasks.email_notifications"
+REFRESH_RESULTS = "pushes.tasks.refresh_results"
 TASKS = (
     ANSWER_PING,
     DELIVER_PUSH,
@@ -37,6 +38,7 @@ TASKS = (
     VALIDATE_PACKAGE,
     APPLY_PACKAGE_RETENTION,
     EMAIL_NOTIFICATIONS,
+    REFRESH_RESULTS,
 )
 
 # Fail fast: the sweeper is the retry. A long publish retry would hold the reviewer's request.

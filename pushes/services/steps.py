@@ -7,11 +7,10 @@ from __future__ import annotations
 
 import os
 import signal
-from typing import TYPE_CHECKING, cast
+from typing import TYPE_CHECKING
 
 from django.utils import timezone
 
-from pushes.events import delivery_counts_requested
 from pushes.models import DeliveryAttempt, Push
 from pushes.tpns.errors import TpnsError, describe
 from pushes.tpns.hosts import Credentials
@@ -53,18 +52,3 @@ def finish(
     else:
         row.http_status, row.ret_code, row.err_msg = http_status, ret_code, err_msg
     row.save()
-
-
-def record_delivery_counts(push: Push) -> None:
-    """Keep the delivery counts the push's gateway tells (the sandbox does; TPNS does not)."""
-    if not push.push_id:
-        return
-    answers = delivery_counts_requested.send(
-        sender=Push, gateway=push.app.gateway, access_id=push.app.access_id, push_id=push.push_id
-    )
-    replies: list[object] = [answer for _, answer in answers]
-    counts = next((cast("dict[str, int]", a) for a in replies if isinstance(a, dict)), None)
-    if counts is not None:
-        Push.objects.filter(id=push.id).update(
-            targeted=counts["targeted"], delivered=counts["delivered"], unbound=counts["unbound"]
-        )

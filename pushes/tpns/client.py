@@ -44,6 +44,8 @@ PUSH_RECORD_PATH = "v3/statistics/get_push_record"
 CANCEL_TIMING_TASK_PATH = "v3/push/cancel_timing_task"
 ACCOUNT_BATCH_OPERATE_PATH = "v3/device/account/batchoperate"
 ACCOUNT_QUERY_PATH = "v3/device/account/query"
+TASK_STAT_PATH = "v3/statistics/get_push_task_stat_channel"
+GROUP_STAT_PATH = "v3/statistics/get_push_group_stat_channel"
 
 # The gateway checks a package of up to 100 MB before it answers.
 UPLOAD_CHUNK_SIZE = 64 * 1024
@@ -130,6 +132,50 @@ class PushRecordPage:
     count: int  # total matching records, not only this page
     records: list[PushRecord]
     raw: dict[str, Any] = field(repr=False)
+
+
+@dataclass(frozen=True)
+class ChannelStat:
+    """One `pushStatDataAll` item (tpns-api.md §8.2): a channel's delivery funnel, in devices."""
+
+    channel: str  # xg, hw, xm, mz, oppo, vivo, apns, fcm, rog, honor, … or "all"
+    planned: int  # pushActiveUv
+    sent: int  # pushOnlineUv
+    arrived: int  # arrivalUv
+    verify_svc: int  # verifySvcUv (being retired by TPNS in favour of arrivalUv)
+    callback_verify_svc: int  # callbackVerifySvcUv
+    displayed: int  # verifyUv
+    clicked: int  # clickUv
+    cleared: int  # cleanupUv
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> ChannelStat:
+        state = data.get("pushState")
+        state = state if isinstance(state, dict) else {}
+        return cls(
+            channel=_text(data.get("channel")),
+            planned=_number(state.get("pushActiveUv")),
+            sent=_number(state.get("pushOnlineUv")),
+            arrived=_number(state.get("arrivalUv")),
+            verify_svc=_number(state.get("verifySvcUv")),
+            callback_verify_svc=_number(state.get("callbackVerifySvcUv")),
+            displayed=_number(state.get("verifyUv")),
+            clicked=_number(state.get("clickUv")),
+            cleared=_number(state.get("cleanupUv")),
+        )
+
+
+@dataclass(frozen=True)
+class PushStat:
+    """The per-channel statistics of one push (or of a plan's pushes)."""
+
+    channels: list[ChannelStat]
+    raw: dict[str, Any] = field(repr=False)
+
+    @property
+    def total(self) -> ChannelStat | None:
+        """The "all" row TPNS sends as the sum over channels."""
+        return next((c for c in self.channels if c.channel == "all"), None)
 
 
 @dataclass(frozen=True)
@@ -272,6 +318,36 @@ def get_push_record(
     )
     return PushRecordPage(
         count=_number(data.get("count"), default=len(records)), records=records, raw=data
+    )
+
+
+def get_push_task_stat_channel(creds: Credentials, push_id: str | int) -> PushStat:
+    """Per-channel statistics of one push (last 30 days; 200 calls/hour per app).
+
+    An unknown or expired pushId raises PermanentTpnsError (1008015); being over the hourly
+    limit raises TransientTpnsError (1008028), to be tried later.
+    """
+    data, _ = _call_json(creds, TASK_STAT_PATH, canonical_json({"pushId": str(push_id)}))
+    return _push_stat(data)
+
+
+def get_push_group_stat_channel(
+    creds: Credentials, *, plan_id: str, start_date: date | str, end_date: date | str
+) -> PushStat:
+    """Per-channel statistics summed over the pushes of a plan (the last 7 days only)."""
+    payload = {
+        "planId": plan_id,
+        "startDate": _compact_date(start_date),
+        "endDate": _compact_date(end_date),
+    }
+    data, _ = _call_json(creds, GROUP_STAT_PATH, canonical_json(payload))
+    return _push_stat(data)
+
+
+def _push_stat(data: dict[str, Any]) -> PushStat:
+    return PushStat(
+        channels=[ChannelStat.from_json(row) for row in _objects(data.get("pushStatDataAll"))],
+        raw=data,
     )
 
 
@@ -704,3 +780,8 @@ def _account_entry(account: AccountRef | str) -> dict[str, Any]:
 
 def _iso_date(value: date | str) -> str:
     return value.isoformat() if isinstance(value, date) else value
+
+
+def _compact_date(value: date | str) -> str:
+    """YYYYMMDD, as the statistics calls other than get_push_record take dates."""
+    return value.strftime("%Y%m%d") if isinstance(value, date) else value

@@ -8,10 +8,12 @@ from typing import Any
 
 import pytest
 import requests
+from django.utils import timezone
 
 from pushes.sandbox import services
 from pushes.sandbox.models import Delivery, SandboxApp, SandboxPush
 from pushes.tpns import signing
+from pushes.tpns.schema import TPNS_TIMEZONE
 from tests.sandbox.helpers import ACCESS_ID, SECRET_KEY, account_push, device_for
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -97,3 +99,37 @@ def test_a_sleep_fault_outlasts_the_read_timeout(
     headers = signing.signature_headers(access_id=ACCESS_ID, secret_key=SECRET_KEY, body=body)
     with pytest.raises(requests.ReadTimeout):
         requests.post(f"{base_url}/v3/push/app", data=body, headers=headers, timeout=(3, 0.3))
+
+
+def test_the_client_reads_statistics_from_the_sandbox(
+    base_url: str, sandbox_app: SandboxApp, settings: Any
+) -> None:
+    from pushes.tpns import client
+    from pushes.tpns.errors import PermanentTpnsError, TransientTpnsError
+    from pushes.tpns.hosts import Credentials
+
+    sandbox_app.arrival_rate, sandbox_app.click_rate, sandbox_app.clear_rate = 1.0, 0.5, 0.5
+    sandbox_app.arrival_delay_seconds = sandbox_app.engage_delay_seconds = 0
+    sandbox_app.save()
+    devices = [device_for(sandbox_app, f"user{i}") for i in range(6)]
+    push_id = post_signed(
+        base_url, "v3/push/app", account_push([f"user{i}" for i in range(6)], plan_id="p1")
+    ).json()["push_id"]
+    creds = Credentials(access_id=ACCESS_ID, secret_key=SECRET_KEY, gateway="sandbox")
+
+    task = client.get_push_task_stat_channel(creds, push_id)
+    day = timezone.now().astimezone(TPNS_TIMEZONE).date()
+    plan = client.get_push_group_stat_channel(creds, plan_id="p1", start_date=day, end_date=day)
+
+    assert task.total is not None and plan.total is not None
+    assert (task.total.planned, task.total.sent, task.total.arrived) == (6, 6, 6)
+    assert task.total.clicked + task.total.cleared == 6
+    assert {c.channel for c in task.channels} == {d.channel for d in devices} | {"all"}
+    assert plan.total == task.total
+    with pytest.raises(PermanentTpnsError) as unknown:
+        client.get_push_task_stat_channel(creds, "404")
+    assert unknown.value.ret_code == 1008015
+    settings.SANDBOX_STATISTICS_CALLS_PER_HOUR = 2
+    with pytest.raises(TransientTpnsError) as too_fast:
+        client.get_push_task_stat_channel(creds, push_id)
+    assert too_fast.value.ret_code == 1008028

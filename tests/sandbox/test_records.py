@@ -179,18 +179,6 @@ def test_a_scheduled_push_can_be_delivered_at_once(client: Client, sandbox_app: 
     assert (counts.targeted, counts.delivered) == (1, 1)
 
 
-def test_push_counts_for_the_console(client: Client, sandbox_app: SandboxApp) -> None:
-    from pushes.sandbox import selectors
-
-    device_for(sandbox_app, "alice")
-    push_id = call(client, "v3/push/app", account_push(["alice", "bob"]))["push_id"]
-
-    counts = selectors.push_counts(push_id=push_id)
-
-    assert counts == selectors.PushCounts(status="sent", targeted=2, delivered=1, unbound=1)
-    assert selectors.push_counts(push_id="404") is None
-
-
 def test_an_absurd_offset_is_an_invalid_parameter(client: Client, sandbox_app: SandboxApp) -> None:
     body = records(client, startDate=today(), endDate=today(), offset=10**30, limit=10)
     assert body["retCode"] == 1008007
