@@ -76,7 +76,7 @@ def queue_due(*, limit: int = 100) -> int:
     due = (
         PushResults.objects.filter(next_at__lte=now)
         .filter(Q(claimed_until__isnull=True) | Q(claimed_until__lt=now))
-        .order_by("next_at")
+        .order_by("next_at", "push_id")
         .values_list("push_id", "push__app_id")[: limit * 5]
     )
     queued = 0

@@ -167,13 +167,12 @@ def test_due_refreshes_take_turns_between_apps(db: None) -> None:
     busy, quiet = AppFactory(), AppFactory()
     now = timezone.now()
     rows = []
-    for app, count in ((busy, 5), (quiet, 2)):
+    for app, count, age in ((busy, 5, 600), (quiet, 2, 300)):
         author = MembershipFactory(app=app).user
         for i in range(count):
             push = make_push(app=app, author=author)
-            rows.append(
-                PushResults.objects.create(push=push, next_at=now - timedelta(minutes=10 - i))
-            )
+            due = now - timedelta(seconds=age - i)
+            rows.append(PushResults.objects.create(push=push, next_at=due))
     queued: list[int] = []
     original = results_service.enqueue
 
