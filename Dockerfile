@@ -11,8 +11,10 @@ RUN pip install .
 COPY manage.py ./
 COPY templates ./templates
 COPY static ./static
+COPY locale ./locale
 COPY docker ./docker
-RUN DEBUG=1 python manage.py collectstatic --noinput \
+RUN python -m console.catalogs \
+    && DEBUG=1 python manage.py collectstatic --noinput \
     && mkdir -p /app/var && chown -R pushdeck /app/var
 
 USER pushdeck

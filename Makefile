@@ -19,7 +19,9 @@ $(STAMP): pyproject.toml
 	rm -f $(VENV)/.installed-*
 	touch $(STAMP)
 
+# The message catalogs are compiled with Babel (pure Python): no gettext on the machine.
 install: $(STAMP)
+	$(BIN)/python -m console.catalogs
 
 run: install
 	$(BIN)/python manage.py migrate --noinput

@@ -6,6 +6,9 @@ from django.contrib.auth import views as auth_views
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.urls import include, path
 from django.views.defaults import page_not_found
+from django.views.i18n import JavaScriptCatalog
+
+from console.preferences import views as preferences
 
 # Each area holds full paths, so the pages keep their URLs and their `console:` names.
 pages = [
@@ -30,6 +33,15 @@ urlpatterns = [
     path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("healthz", healthz, name="healthz"),
+    # The language switcher of the top bar, for everyone (the login page has it too).
+    path("language/", preferences.set_language, name="set-language"),
+    # The page scripts' translations, served as a same-origin script file (the CSP allows
+    # no inline code). Only the project's own catalog: Django's admin strings stay out.
+    path(
+        "jsi18n/",
+        JavaScriptCatalog.as_view(packages=["console"]),
+        name="javascript-catalog",
+    ),
     *([path("sandbox/", include("pushes.sandbox.urls"))] if settings.SANDBOX_ENABLED else []),
     *([path("django-admin/", admin.site.urls)] if settings.DJANGO_ADMIN_ENABLED else []),
 ]

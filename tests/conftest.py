@@ -52,6 +52,20 @@ def _private_task_queue() -> Iterator[None]:
         conn.default_channel.queue_purge(TEST_QUEUE)
 
 
+@pytest.fixture(autouse=True, scope="session")
+def _compiled_catalogs() -> None:
+    """The message catalogs as `make install` compiles them, so a bare `pytest` on a fresh
+    checkout (no .mo files, perhaps no gettext) renders zh-hans too."""
+    from console.catalogs import compile_stale
+
+    if compile_stale():
+        from django.utils.translation import trans_real
+
+        # Catalogs loaded before these were compiled would hide them.
+        trans_real._translations = {}
+        trans_real._default = None
+
+
 @pytest.fixture(autouse=True)
 def _fast_password_hashing(settings: Settings) -> None:
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

@@ -13,6 +13,8 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext, ngettext
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_POST
 
@@ -27,7 +29,7 @@ from console.access import (
 from console.apps.forms import AppForm, MemberForm, TestAccountsForm
 from pushes import selectors, services
 from pushes.errors import PushdeckError
-from pushes.models import App, Membership, TestAccountsChange
+from pushes.models import App, Membership, Role, TestAccountsChange
 from pushes.services import MAX_TEST_ACCOUNTS, pending_test_accounts_change
 
 if TYPE_CHECKING:
@@ -38,8 +40,16 @@ if TYPE_CHECKING:
 def app_list(request: HttpRequest) -> HttpResponse:
     apps = selectors.app_list_for_user(user=signed_in(request))
     roles = selectors.roles_by_app(user=signed_in(request))
-    rows = [(app, roles.get(app.id, "admin" if request.user.is_staff else "")) for app in apps]
+    rows = []
+    for app in apps:
+        role = roles.get(app.id, "admin" if request.user.is_staff else "")
+        rows.append((app, role, _role_label(role)))
     return render(request, "console/apps/app_list.html", {"rows": rows})
+
+
+def _role_label(role: str | None) -> str:
+    """The role's name in the reader's language ("" for none)."""
+    return str(Role(role).label) if role in Role.values else ""
 
 
 @sensitive_post_parameters("secret_key")
@@ -54,7 +64,10 @@ def app_create(request: HttpRequest) -> HttpResponse:
         except ValidationError as exc:
             _add_model_errors(form, exc)
         else:
-            messages.success(request, f"App “{app.name}” created. Add its members below.")
+            messages.success(
+                request,
+                gettext("App “%(name)s” created. Add its members below.") % {"name": app.name},
+            )
             return redirect("console:app-detail", code=app.code)
     return render(request, "console/apps/app_form.html", {"form": form, "app": None})
 
@@ -65,14 +78,29 @@ def app_detail(request: HttpRequest, code: UUID) -> HttpResponse:
     context = {
         "app": app,
         "role": role,
+        "role_label": _role_label(role),
         "is_admin": role in ADMINS,
         "can_author": role in AUTHORS,
         "can_review": role in REVIEWERS,
         "test_accounts_pending": pending_test_accounts_change(app=app) is not None,
         "members": selectors.membership_list(app=app) if role in ADMINS else [],
         "member_form": MemberForm(),
+        **_dashboard(request, app),
     }
     return render(request, "console/apps/app_detail.html", context)
+
+
+def _dashboard(request: HttpRequest, app: App) -> dict[str, object]:
+    """The app's dashboard over the window the page asks for (`?days=90`), else 30 days."""
+    windows = selectors.DASHBOARD_WINDOWS
+    asked = request.GET.get("days", "")
+    days = int(asked) if asked in {str(n) for n in windows} else windows[0]
+    dashboard = selectors.app_dashboard(app=app, days=days, tz=timezone.get_current_timezone())
+    return {
+        "dashboard": dashboard,
+        "dashboard_chart": dashboard.chart() if dashboard.sent_anything else None,
+        "dashboard_windows": windows,
+    }
 
 
 @sensitive_post_parameters("secret_key")
@@ -93,7 +121,7 @@ def app_edit(request: HttpRequest, code: UUID) -> HttpResponse:
         except ValidationError as exc:
             _add_model_errors(form, exc)
         else:
-            messages.success(request, "App settings saved.")
+            messages.success(request, gettext("App settings saved."))
             return redirect("console:app-detail", code=app.code)
     return render(request, "console/apps/app_form.html", {"form": form, "app": app})
 
@@ -105,9 +133,14 @@ def app_pause(request: HttpRequest, code: UUID) -> HttpResponse:
     paused = request.POST.get("paused") == "1"
     services.app_set_paused(app=app, by=signed_in(request), paused=paused)
     if paused:
-        messages.warning(request, f"“{app.name}” is paused: none of its pushes will be sent.")
+        messages.warning(
+            request,
+            gettext("“%(name)s” is paused: none of its pushes will be sent.") % {"name": app.name},
+        )
     else:
-        messages.success(request, f"“{app.name}” resumed: queued pushes will be sent.")
+        messages.success(
+            request, gettext("“%(name)s” resumed: queued pushes will be sent.") % {"name": app.name}
+        )
     return redirect("console:app-detail", code=app.code)
 
 
@@ -122,16 +155,24 @@ def member_set(request: HttpRequest, code: UUID) -> HttpResponse:
             app=app, by=signed_in(request), user=user, role=form.cleaned_data["role"]
         )
         messages.success(
-            request, f"{user.get_username()} is now {form.cleaned_data['role']} of {app.name}."
+            request,
+            gettext("%(user)s is now %(role)s of %(app)s.")
+            % {
+                "user": user.get_username(),
+                "role": _role_label(form.cleaned_data["role"]).lower(),
+                "app": app.name,
+            },
         )
         return redirect("console:app-detail", code=app.code)
     context = {
         "app": app,
         "role": role,
+        "role_label": _role_label(role),
         "is_admin": True,
         "can_author": True,
         "members": selectors.membership_list(app=app),
         "member_form": form,
+        **_dashboard(request, app),
     }
     return render(request, "console/apps/app_detail.html", context, status=400)
 
@@ -146,7 +187,11 @@ def member_remove(request: HttpRequest, code: UUID, member_id: int) -> HttpRespo
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
     else:
-        messages.success(request, f"{membership.user.get_username()} removed from {app.name}.")
+        messages.success(
+            request,
+            gettext("%(user)s removed from %(app)s.")
+            % {"user": membership.user.get_username(), "app": app.name},
+        )
     return redirect("console:app-detail", code=app.code)
 
 
@@ -182,13 +227,9 @@ def app_test_accounts(request: HttpRequest, code: UUID) -> HttpResponse:
                 messages.error(request, str(exc))
             else:
                 if change is None:
-                    messages.info(request, "That is the current list: nothing to approve.")
+                    messages.info(request, gettext("That is the current list: nothing to approve."))
                 else:
-                    messages.success(
-                        request,
-                        f"Proposed {len(change.accounts)} test account(s). They take effect when "
-                        "another admin or reviewer of the app approves them.",
-                    )
+                    messages.success(request, _proposed_message(len(change.accounts)))
                 return redirect("console:app-test-accounts", code=app.code)
     context = {
         "app": app,
@@ -206,6 +247,16 @@ def app_test_accounts(request: HttpRequest, code: UUID) -> HttpResponse:
     )
 
 
+def _proposed_message(count: int) -> str:
+    return ngettext(
+        "Proposed %(count)d test account. It takes effect when another admin or reviewer of "
+        "the app approves it.",
+        "Proposed %(count)d test accounts. They take effect when another admin or reviewer "
+        "of the app approves them.",
+        count,
+    ) % {"count": count}
+
+
 @login_required
 @require_POST
 def app_test_accounts_decision(request: HttpRequest, code: UUID, change_id: int) -> HttpResponse:
@@ -215,7 +266,7 @@ def app_test_accounts_decision(request: HttpRequest, code: UUID, change_id: int)
     try:
         if decision == "withdraw":
             services.app_test_accounts_withdraw(change=change, by=signed_in(request))
-            messages.success(request, "Proposal withdrawn.")
+            messages.success(request, gettext("Proposal withdrawn."))
         else:
             approve = decision == "approve"
             services.app_test_accounts_decide(
@@ -225,7 +276,10 @@ def app_test_accounts_decision(request: HttpRequest, code: UUID, change_id: int)
                 comment=request.POST.get("comment", ""),
             )
             messages.success(
-                request, "Approved: test pushes now go to this list." if approve else "Rejected."
+                request,
+                gettext("Approved: test pushes now go to this list.")
+                if approve
+                else gettext("Rejected."),
             )
     except PushdeckError as exc:
         messages.error(request, str(exc))

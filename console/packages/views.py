@@ -12,6 +12,7 @@ from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.translation import gettext, ngettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_GET, require_POST
@@ -120,7 +121,9 @@ def _receive(request: HttpRequest, app: App, role: str, limiter: _SizeLimit) -> 
             request, app, role, services.too_large_message(limiter.too_large, None), 413
         )
     if uploaded is None:
-        return _refused(request, app, role, "Choose a .txt, .csv or .zip file to upload.", 400)
+        return _refused(
+            request, app, role, gettext("Choose a .txt, .csv or .zip file to upload."), 400
+        )
     try:
         package = services.package_upload(app=app, by=signed_in(request), uploaded_file=uploaded)
     except services.PackageTooLargeError as exc:
@@ -139,7 +142,10 @@ def _receive(request: HttpRequest, app: App, role: str, limiter: _SizeLimit) -> 
             },
             status=201,
         )
-    messages.success(request, f"“{package.original_name}” uploaded; it is being validated.")
+    messages.success(
+        request,
+        gettext("“%(name)s” uploaded; it is being validated.") % {"name": package.original_name},
+    )
     return redirect(_detail_url(app, package))
 
 
@@ -223,11 +229,11 @@ def package_report(request: HttpRequest, code: UUID, package: UUID) -> FileRespo
     app, _ = get_app_for_user(request, code)
     item = _package_or_404(app, package)
     if not item.has_report:
-        raise Http404("This package has no error report.")
+        raise Http404(gettext("This package has no error report."))
     try:
         report = item.error_report.storage.open(item.error_report.name or "", "rb")
     except OSError as exc:
-        raise Http404("The error report is no longer stored.") from exc
+        raise Http404(gettext("The error report is no longer stored.")) from exc
     stem = item.original_name.rpartition(".")[0] or item.original_name
     return FileResponse(
         report,
@@ -251,10 +257,16 @@ def package_retention(request: HttpRequest, code: UUID) -> HttpResponse:
         else:
             if days:
                 messages.success(
-                    request, f"Package files are now deleted {days} days after upload."
+                    request,
+                    ngettext(
+                        "Package files are now deleted %(days)d day after upload.",
+                        "Package files are now deleted %(days)d days after upload.",
+                        days,
+                    )
+                    % {"days": days},
                 )
             else:
-                messages.success(request, "Package files are now kept.")
+                messages.success(request, gettext("Package files are now kept."))
             return redirect("console:package-list", code=app.code)
     return _render_list(request, app, role, retention_form=form, status=400)
 
@@ -262,7 +274,7 @@ def package_retention(request: HttpRequest, code: UUID) -> HttpResponse:
 def _package_or_404(app: App, code: UUID) -> AccountPackage:
     package = selectors.package_get_for_app(app=app, code=code)
     if package is None:
-        raise Http404("No such package")
+        raise Http404(gettext("No such package"))
     return package
 
 

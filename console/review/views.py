@@ -12,6 +12,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.views.decorators.http import require_POST
 
 from console.access import ADMINS, REVIEWERS, get_push_for_user, signed_in
@@ -66,13 +67,18 @@ def review_approve(request: HttpRequest, code: UUID) -> HttpResponse:
     if push.status == Push.Status.APPROVED and push.queued_at is None:
         messages.warning(
             request,
-            f"Approved. The task queue cannot be reached right now; “{push}” is sent as soon "
-            "as it is back.",
+            gettext(
+                "Approved. The task queue cannot be reached right now; “%(push)s” is sent as "
+                "soon as it is back."
+            )
+            % {"push": push},
         )
     elif push.status == Push.Status.APPROVED:
-        messages.success(request, f"Approved. “{push}” is being sent.")
+        messages.success(request, gettext("Approved. “%(push)s” is being sent.") % {"push": push})
     else:
-        messages.success(request, "Your approval is recorded; this push needs another reviewer.")
+        messages.success(
+            request, gettext("Your approval is recorded; this push needs another reviewer.")
+        )
     return redirect("console:review-queue")
 
 
@@ -88,7 +94,10 @@ def review_reject(request: HttpRequest, code: UUID) -> HttpResponse:
     except PushdeckError as exc:
         messages.error(request, str(exc))
         return redirect("console:review-detail", code=push.code)
-    messages.success(request, f"Rejected. {push.created_by.get_username()} was told why.")
+    messages.success(
+        request,
+        gettext("Rejected. %(author)s was told why.") % {"author": push.created_by.get_username()},
+    )
     return redirect("console:review-queue")
 
 
@@ -103,7 +112,7 @@ def push_mark_sent(request: HttpRequest, code: UUID) -> HttpResponse:
     except PushdeckError as exc:
         messages.error(request, str(exc))
     else:
-        messages.success(request, "Marked as sent.")
+        messages.success(request, gettext("Marked as sent."))
     return redirect("console:push-detail", code=push.code)
 
 
@@ -116,5 +125,5 @@ def push_resend(request: HttpRequest, code: UUID) -> HttpResponse:
     except PushdeckError as exc:
         messages.error(request, str(exc))
     else:
-        messages.success(request, "Queued to be sent again.")
+        messages.success(request, gettext("Queued to be sent again."))
     return redirect("console:push-detail", code=push.code)

@@ -267,7 +267,7 @@ def test_admin_requires_two_approvals_above_a_size(
     app.refresh_from_db()
     assert app.two_approvals_above == 10000
     detail = client.get(reverse("console:app-detail", kwargs={"code": app.code})).content.decode()
-    assert "Two for pushes to more than 10000 accounts" in detail
+    assert "Two for pushes to more than 10,000 accounts" in detail
     event = AuditEvent.objects.get(action="app.updated")
     assert event.data["changes"]["two_approvals_above"] == {"from": None, "to": 10000}
 

@@ -320,6 +320,8 @@ def test_every_url_is_in_a_matrix_here() -> None:
         "login",
         "logout",
         "healthz",
+        "set-language",  # tests/console/test_i18n.py: anyone, signed in or not
+        "javascript-catalog",  # tests/console/test_i18n.py
         "admin",  # the whole site: staff only
         "sandbox",
     }
