@@ -13,13 +13,21 @@
   if (window.pushdeckPackageUpload) return; // the partial may be included more than once
   window.pushdeckPackageUpload = true;
 
+  // Django's JavaScript catalog (loaded first by base.html) translates; without it, English.
+  var gettext = window.gettext || function (text) { return text; };
+  var ngettext = window.ngettext || function (one, many, n) { return n === 1 ? one : many; };
+  var interpolate = window.interpolate || function (format, values) {
+    return format.replace(/%\(\w+\)s/g, function (match) { return String(values[match.slice(2, -2)]); });
+  };
+  function say(format, values) { return interpolate(format, values, true); }
+
   var POLL_MS = 1000;
   var MAX_NAME = 100;
   var FORMATS = ["txt", "csv", "zip"];
   var SHOWN_PROBLEMS = 10;
 
   function number(n) {
-    return Number(n).toLocaleString("en-US");
+    return Number(n).toLocaleString(document.documentElement.lang || "en");
   }
 
   function bytes(n) {
@@ -34,9 +42,6 @@
     return value.toFixed(value < 10 ? 1 : 0) + " " + units[unit];
   }
 
-  function plural(n, word) {
-    return number(n) + " " + word + (n === 1 ? "" : "s");
-  }
 
   function el(tag, className, text) {
     var node = document.createElement(tag);
@@ -53,20 +58,22 @@
   // The same rules the server applies, so an obviously wrong file is not sent at all.
   function refusal(file, maxBytes) {
     var name = file.name || "";
-    var quoted = "“" + name + "” cannot be uploaded: ";
-    if (!name) return "This file cannot be uploaded: the file name is empty.";
+    if (!name) return gettext("This file cannot be uploaded: the file name is empty.");
     if (name.length > MAX_NAME) {
-      return quoted + "the file name has " + name.length + " characters; it must have 1–100 characters.";
+      return say(gettext("“%(name)s” cannot be uploaded: the file name has %(length)s characters; it must have 1–100 characters."),
+        { name: name, length: name.length });
     }
     var dot = name.lastIndexOf(".");
     var ext = dot >= 0 ? name.slice(dot + 1).toLowerCase() : "";
     if (FORMATS.indexOf(ext) < 0) {
-      return quoted + (ext ? "file type ." + ext + " is not accepted" : "the file name has no extension") +
-        "; upload a .txt, .csv or .zip file.";
+      return ext
+        ? say(gettext("“%(name)s” cannot be uploaded: file type .%(ext)s is not accepted; upload a .txt, .csv or .zip file."), { name: name, ext: ext })
+        : say(gettext("“%(name)s” cannot be uploaded: the file name has no extension; upload a .txt, .csv or .zip file."), { name: name });
     }
-    if (file.size === 0) return quoted + "the file is empty.";
+    if (file.size === 0) return say(gettext("“%(name)s” cannot be uploaded: the file is empty."), { name: name });
     if (file.size > maxBytes) {
-      return quoted + "it is " + bytes(file.size) + "; account packages may be at most " + bytes(maxBytes) + ".";
+      return say(gettext("“%(name)s” cannot be uploaded: it is %(size)s; account packages may be at most %(max)s."),
+        { name: name, size: bytes(file.size), max: bytes(maxBytes) });
     }
     return null;
   }
@@ -74,10 +81,10 @@
   function counts(status) {
     var list = el("dl", "pkg-counts");
     [
-      ["Rows", status.rows, ""],
-      ["Valid accounts", status.accounts, ""],
-      ["Duplicates", status.duplicates, ""],
-      ["Invalid rows", status.invalid_rows, status.invalid_rows ? "bad" : ""],
+      [gettext("Rows"), status.rows, ""],
+      [gettext("Valid accounts"), status.accounts, ""],
+      [gettext("Duplicates"), status.duplicates, ""],
+      [gettext("Invalid rows"), status.invalid_rows, status.invalid_rows ? "bad" : ""],
     ].forEach(function (item) {
       var box = el("div", item[2]);
       box.appendChild(el("dt", "", item[0]));
@@ -90,33 +97,37 @@
   function outcome(status) {
     var box = el("div", "pkg-outcome " + (status.valid ? "ok" : "bad"));
     var head = el("p", "pkg-outcome-head");
-    head.appendChild(el("span", "badge " + (status.valid ? "ok" : "bad"), status.valid ? "Valid" : "Rejected"));
+    head.appendChild(el("span", "badge " + (status.valid ? "ok" : "bad"), status.valid ? gettext("Valid") : gettext("Rejected")));
     head.appendChild(document.createTextNode(" "));
     head.appendChild(el("strong", "", status.name));
     head.appendChild(document.createTextNode(status.valid
-      ? ": " + plural(status.accounts, "valid account") + " ready to push."
-      : ": TPNS would refuse this package. Fix the rows below and upload it again."));
+      ? say(ngettext(": %(count)s valid account ready to push.", ": %(count)s valid accounts ready to push.", status.accounts),
+        { count: number(status.accounts) })
+      : gettext(": TPNS would refuse this package. Fix the rows below and upload it again.")));
     box.appendChild(head);
     box.appendChild(counts(status));
     if (!status.valid && status.errors.length) {
       var list = el("ul", "pkg-problem-list");
       status.errors.slice(0, SHOWN_PROBLEMS).forEach(function (error) {
         var item = el("li");
-        item.appendChild(el("span", "pkg-line", error.line ? "Line " + error.line : "File"));
+        item.appendChild(el("span", "pkg-line", error.line ? say(gettext("Line %(line)s"), { line: error.line }) : gettext("File")));
         item.appendChild(el("span", "", error.reason));
         list.appendChild(item);
       });
       box.appendChild(list);
-      if (status.more_errors > 0) box.appendChild(el("p", "help", "… and " + plural(status.more_errors, "more problem") + "."));
+      if (status.more_errors > 0) {
+        box.appendChild(el("p", "help", say(ngettext("… and %(count)s more problem.", "… and %(count)s more problems.", status.more_errors),
+          { count: number(status.more_errors) })));
+      }
     }
     var links = el("p", "actions");
     if (status.report_url) {
-      var report = el("a", "btn", "Download the error report (CSV)");
+      var report = el("a", "btn", gettext("Download the error report (CSV)"));
       report.href = status.report_url;
       report.setAttribute("download", "");
       links.appendChild(report);
     }
-    var details = el("a", "", "View details");
+    var details = el("a", "", gettext("View details"));
     details.href = status.detail_url;
     links.appendChild(details);
     box.appendChild(links);
@@ -181,7 +192,8 @@
     this.bar.hidden = false;
     this.bar.max = 100;
     this.bar.value = 0;
-    this.say("Uploading " + file.name + ": 0 B of " + bytes(file.size) + " (0%)");
+    this.say(say(gettext("Uploading %(name)s: %(done)s of %(total)s (%(percent)s%)"),
+      { name: file.name, done: bytes(0), total: bytes(file.size), percent: 0 }));
 
     var self = this;
     var xhr = new XMLHttpRequest();
@@ -193,7 +205,8 @@
       if (run !== self.run || !event.lengthComputable) return;
       var percent = Math.floor((event.loaded * 100) / event.total);
       self.bar.value = percent;
-      self.say("Uploading " + file.name + ": " + bytes(event.loaded) + " of " + bytes(event.total) + " (" + percent + "%)");
+      self.say(say(gettext("Uploading %(name)s: %(done)s of %(total)s (%(percent)s%)"),
+        { name: file.name, done: bytes(event.loaded), total: bytes(event.total), percent: percent }));
     });
     xhr.addEventListener("load", function () {
       if (run !== self.run) return;
@@ -206,19 +219,19 @@
       }
       if (xhr.status === 201 && body) {
         self.bar.value = 0;
-        self.say("Uploaded " + file.name + ". Validating: 0%");
+        self.say(say(gettext("Uploaded %(name)s. Validating: 0%"), { name: file.name }));
         self.poll(run, body.status_url);
       } else if (body && body.error) {
         self.fail(body.error);
       } else if (xhr.status === 403) {
-        self.fail("The upload of “" + file.name + "” was refused (HTTP 403). Reload the page and try again.");
+        self.fail(say(gettext("The upload of “%(name)s” was refused (HTTP 403). Reload the page and try again."), { name: file.name }));
       } else {
-        self.fail("The upload of “" + file.name + "” failed (HTTP " + xhr.status + "). Try again.");
+        self.fail(say(gettext("The upload of “%(name)s” failed (HTTP %(status)s). Try again."), { name: file.name, status: xhr.status }));
       }
     });
     xhr.addEventListener("error", function () {
       if (run !== self.run) return;
-      self.fail("The upload of “" + file.name + "” failed: the connection was lost. Try again.");
+      self.fail(say(gettext("The upload of “%(name)s” failed: the connection was lost. Try again."), { name: file.name }));
     });
     var data = new FormData();
     data.append("file", file, file.name);
@@ -238,8 +251,9 @@
         if (!status.finished) {
           self.bar.value = status.percent;
           self.say(status.status === "pending"
-            ? "Uploaded " + status.name + ". Waiting for validation…"
-            : "Validating " + status.name + ": " + status.percent + "% (" + bytes(status.bytes_done) + " of " + bytes(status.bytes_total) + ")");
+            ? say(gettext("Uploaded %(name)s. Waiting for validation…"), { name: status.name })
+            : say(gettext("Validating %(name)s: %(percent)s% (%(done)s of %(total)s)"),
+              { name: status.name, percent: status.percent, done: bytes(status.bytes_done), total: bytes(status.bytes_total) }));
           window.setTimeout(function () { self.poll(run, url); }, POLL_MS);
           return;
         }
@@ -256,8 +270,12 @@
     this.bar.hidden = true;
     this.root.classList.remove("is-busy");
     this.say(status.valid
-      ? status.name + " is valid: " + plural(status.accounts, "account") + "."
-      : status.name + " was rejected: " + (status.invalid_rows ? plural(status.invalid_rows, "invalid row") : status.problem) + ".");
+      ? say(ngettext("%(name)s is valid: %(count)s account.", "%(name)s is valid: %(count)s accounts.", status.accounts),
+        { name: status.name, count: number(status.accounts) })
+      : status.invalid_rows
+        ? say(ngettext("%(name)s was rejected: %(count)s invalid row.", "%(name)s was rejected: %(count)s invalid rows.", status.invalid_rows),
+          { name: status.name, count: number(status.invalid_rows) })
+        : say(gettext("%(name)s was rejected: %(problem)s."), { name: status.name, problem: status.problem }));
     this.result.replaceChildren(outcome(status));
     this.select(status.valid ? status.code : "", status.name, status.valid, status.accounts);
     this.refresh();
@@ -269,7 +287,9 @@
     scope.querySelectorAll("input[data-package-value]").forEach(function (input) { input.value = code; });
     scope.querySelectorAll("select[data-package-choose]").forEach(function (select) {
       if (code && !select.querySelector('option[value="' + code + '"]')) {
-        select.appendChild(el("option", "", name + " · " + plural(accounts || 0, "account"))).value = code;
+        var label = say(ngettext("%(name)s · %(count)s account", "%(name)s · %(count)s accounts", accounts || 0),
+          { name: name, count: number(accounts || 0) });
+        select.appendChild(el("option", "", label)).value = code;
       }
       select.value = code;
     });

@@ -5,6 +5,14 @@
   var form = document.getElementById("push-form");
   if (!form) return;
 
+  // Django's JavaScript catalog (loaded first by base.html) translates; without it, English.
+  var gettext = window.gettext || function (text) { return text; };
+  var ngettext = window.ngettext || function (one, many, n) { return n === 1 ? one : many; };
+  var interpolate = window.interpolate || function (format, values) {
+    return format.replace(/%\(\w+\)s/g, function (match) { return String(values[match.slice(2, -2)]); });
+  };
+  function say(format, values) { return interpolate(format, values, true); }
+
   function csrf() {
     var input = form.querySelector("input[name=csrfmiddlewaretoken]");
     return input ? input.value : "";
@@ -94,15 +102,18 @@
     if (data.errors.length) {
       var list = el("ul", "check-errors");
       data.errors.forEach(function (error) {
-        list.appendChild(el("li", "", (error.line ? "Line " + error.line + ": " : "") + error.reason));
+        list.appendChild(el("li", "", error.line
+          ? say(gettext("Line %(line)s: %(reason)s"), { line: error.line, reason: error.reason })
+          : error.reason));
       });
-      if (data.more_errors) list.appendChild(el("li", "", "and " + data.more_errors + " more"));
+      if (data.more_errors) list.appendChild(el("li", "", say(gettext("and %(count)s more"), { count: data.more_errors })));
       result.appendChild(list);
     }
     if (data.repeated.length) {
       var dup = el("ul", "check-duplicates");
       data.repeated.forEach(function (d) {
-        dup.appendChild(el("li", "", "Line " + d.line + ": “" + d.account + "” repeats line " + d.first_line + " (removed)"));
+        dup.appendChild(el("li", "", say(gettext("Line %(line)s: “%(account)s” repeats line %(first)s (removed)"),
+          { line: d.line, account: d.account, first: d.first_line })));
       });
       result.appendChild(dup);
     }
@@ -123,7 +134,7 @@
     }).then(function (data) {
       if (mine === sequence) renderCheck(data);
     }).catch(function () {
-      if (mine === sequence) result.textContent = "Could not check the accounts just now; they are checked again on Preview.";
+      if (mine === sequence) result.textContent = gettext("Could not check the accounts just now; they are checked again on Preview.");
     });
   }
 
@@ -146,7 +157,7 @@
   }
 
   /* Character counts, with the vendor channels whose limits are passed. */
-  function counter(name, note) {
+  function counter(name, wording) {
     var input = document.getElementById("id_" + name);
     var count = document.getElementById("id_" + name + "_count");
     var warnings = document.getElementById("id_" + name + "_limits");
@@ -154,31 +165,36 @@
     var limits = JSON.parse(input.getAttribute("data-limits") || "{}");
     function update() {
       var n = Array.from(input.value).length;
-      count.textContent = n + " character" + (n === 1 ? "" : "s") + note;
+      count.textContent = say(wording(n), { count: n, limit: limits.TPNS });
       warnings.textContent = "";
       var over = Object.keys(limits).filter(function (channel) { return n > limits[channel]; });
       if (over.length) {
-        warnings.appendChild(el("li", "", "Longer than " + over.map(function (c) {
-          return c + " (" + limits[c] + ")";
-        }).join(", ") + " allow: those channels cut it short or fall back to the TPNS channel."));
+        warnings.appendChild(el("li", "", say(
+          gettext("Longer than %(channels)s allow: those channels cut it short or fall back to the TPNS channel."),
+          { channels: over.map(function (c) { return c + " (" + limits[c] + ")"; }).join(", ") })));
       }
     }
     input.addEventListener("input", update);
     update();
   }
-  counter("title", " · TPNS shows 20, then an ellipsis");
-  counter("content", "");
+  counter("title", function (n) {
+    return ngettext("%(count)s character · TPNS shows %(limit)s, then an ellipsis",
+      "%(count)s characters · TPNS shows %(limit)s, then an ellipsis", n);
+  });
+  counter("content", function (n) {
+    return ngettext("%(count)s character", "%(count)s characters", n);
+  });
 
   /* Custom key/value pairs: add and remove rows. */
   var rows = document.getElementById("kv-rows");
   var add = document.getElementById("kv-add");
   function renumber() {
     rows.querySelectorAll(".kv-row").forEach(function (row, index) {
-      row.querySelector("[name=custom_key]").setAttribute("aria-label", "Key " + (index + 1));
-      row.querySelector("[name=custom_value]").setAttribute("aria-label", "Value " + (index + 1));
+      row.querySelector("[name=custom_key]").setAttribute("aria-label", say(gettext("Key %(number)s"), { number: index + 1 }));
+      row.querySelector("[name=custom_value]").setAttribute("aria-label", say(gettext("Value %(number)s"), { number: index + 1 }));
       var remove = row.querySelector(".kv-remove");
       remove.hidden = false;
-      remove.setAttribute("aria-label", "Remove pair " + (index + 1));
+      remove.setAttribute("aria-label", say(gettext("Remove pair %(number)s"), { number: index + 1 }));
     });
   }
   if (rows && add) {
