@@ -10,7 +10,9 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
 from django.http import QueryDict
+from django.utils.text import format_lazy
 from django.utils.timezone import localtime
+from django.utils.translation import gettext_lazy as _
 
 from pushes.models import ACCOUNT_TYPES, AccountPackage, App, Push, account_type_label
 from pushes.selectors import CONTENT_LIMITS, MAX_EXPIRE_TIME, TITLE_LIMITS, package_for_app
@@ -31,77 +33,84 @@ class PushForm(forms.Form):
     the rules that need the whole push come from `validate_for_submit` at Preview."""
 
     source = forms.ChoiceField(
-        label="Accounts from",
+        label=_("Accounts from"),
         choices=[
-            (Push.Source.PACKAGE, "Account package"),
-            (Push.Source.MANUAL, "Enter accounts manually"),
+            (Push.Source.PACKAGE, _("Account package")),
+            (Push.Source.MANUAL, _("Enter accounts manually")),
         ],
         widget=forms.RadioSelect,
         initial=Push.Source.MANUAL,
     )
     package = forms.CharField(required=False, widget=forms.HiddenInput)
     accounts_text = forms.CharField(
-        label="Accounts",
+        label=_("Accounts"),
         required=False,
         strip=False,
         widget=forms.Textarea(
             attrs={"rows": 8, "spellcheck": "false", "autocomplete": "off", "wrap": "off"}
         ),
-        help_text="One account per line, 2–100 characters each; duplicates are removed.",
+        help_text=_("One account per line, 2–100 characters each; duplicates are removed."),
     )
     account_type = forms.TypedChoiceField(
-        label="Account Type",
+        label=_("Account Type"),
         coerce=int,
-        choices=[(value, account_type_label(value)) for value, _ in ACCOUNT_TYPES],
-        help_text="Must match the account type used when the accounts were bound to devices; "
-        "with another type the push reaches nobody.",
+        choices=[(value, account_type_label(value)) for value, _label in ACCOUNT_TYPES],
+        help_text=_(
+            "Must match the account type used when the accounts were bound to devices; "
+            "with another type the push reaches nobody."
+        ),
     )
     account_push_type = forms.TypedChoiceField(
-        label="Push to",
+        label=_("Push to"),
         coerce=int,
         choices=Push.PushTo.choices,
         widget=forms.RadioSelect,
         initial=Push.PushTo.LATEST_DEVICE,
     )
     message_type = forms.ChoiceField(
-        label="Push type",
+        label=_("Push type"),
         choices=[
-            (Push.MessageType.NOTIFY, "Notification bar message"),
-            (Push.MessageType.MESSAGE, "In-app message"),
+            (Push.MessageType.NOTIFY, _("Notification bar message")),
+            (Push.MessageType.MESSAGE, _("In-app message")),
         ],
         widget=forms.RadioSelect,
         initial=Push.MessageType.NOTIFY,
     )
-    title = forms.CharField(label="Title", max_length=200, required=False)
+    title = forms.CharField(label=_("Title"), max_length=200, required=False)
     content = forms.CharField(
-        label="Content", required=False, widget=forms.Textarea(attrs={"rows": 4})
+        label=_("Content"), required=False, widget=forms.Textarea(attrs={"rows": 4})
     )
     expire_hours = forms.IntegerField(
-        label="Offline storage (hours)",
+        label=_("Offline storage (hours)"),
         required=False,
         min_value=0,
         max_value=MAX_EXPIRE_HOURS,
-        help_text=f"0–{MAX_EXPIRE_HOURS} h kept for devices that are offline; "
-        "0 sends to online devices only. Empty: the TPNS default, 24 h.",
+        help_text=format_lazy(
+            _(
+                "0–{max} h kept for devices that are offline; 0 sends to online devices only. "
+                "Empty: the TPNS default, 24 h."
+            ),
+            max=MAX_EXPIRE_HOURS,
+        ),
     )
     send_time = forms.DateTimeField(
-        label="Scheduled send time",
+        label=_("Scheduled send time"),
         required=False,
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
     )
     # Built from the repeated custom_key / custom_value inputs, see clean_custom_content.
-    custom_content = forms.CharField(label="Custom key/value content", required=False)
+    custom_content = forms.CharField(label=_("Custom key/value content"), required=False)
     open_action = forms.ChoiceField(
-        label="Open location",
+        label=_("Open location"),
         choices=Push.OpenAction.choices,
         widget=forms.RadioSelect,
         initial=Push.OpenAction.APP,
     )
     open_target = forms.CharField(
-        label="URL or intent",
+        label=_("URL or intent"),
         max_length=500,
         required=False,
-        help_text="The URL (https://…) or the intent (e.g. xgscheme://com.example/notify?x=1).",
+        help_text=_("The URL (https://…) or the intent (e.g. xgscheme://com.example/notify?x=1)."),
     )
 
     def __init__(self, *args: Any, app: App, **kwargs: Any) -> None:
@@ -130,10 +139,10 @@ class PushForm(forms.Form):
         try:
             code = UUID(values[-1])
         except ValueError:
-            raise ValidationError("Choose a package from the list or upload one.") from None
+            raise ValidationError(_("Choose a package from the list or upload one.")) from None
         package = package_for_app(app=self.app, code=str(code))
         if package is None:
-            raise ValidationError("That package is not one of this app's packages.")
+            raise ValidationError(_("That package is not one of this app's packages."))
         return package
 
     def clean_custom_content(self) -> dict[str, str]:
@@ -146,15 +155,23 @@ class PushForm(forms.Form):
             if not key and not value.strip():
                 continue
             if not key:
-                problems.append(f"Pair {number}: enter a key for the value “{value[:40]}”.")
+                problems.append(
+                    _("Pair %(number)d: enter a key for the value “%(value)s”.")
+                    % {"number": number, "value": value[:40]}
+                )
             elif len(key) > 100:
-                problems.append(f"Pair {number}: keys have at most 100 characters.")
+                problems.append(
+                    _("Pair %(number)d: keys have at most 100 characters.") % {"number": number}
+                )
             elif key in result:
-                problems.append(f"Pair {number}: the key “{key}” is already used above.")
+                problems.append(
+                    _("Pair %(number)d: the key “%(key)s” is already used above.")
+                    % {"number": number, "key": key}
+                )
             else:
                 result[key] = value
         if len(result) > MAX_CUSTOM_PAIRS:
-            problems.append(f"At most {MAX_CUSTOM_PAIRS} key/value pairs.")
+            problems.append(_("At most %(max)d key/value pairs.") % {"max": MAX_CUSTOM_PAIRS})
         if problems:
             raise ValidationError(problems)
         return result
@@ -176,14 +193,14 @@ class PushForm(forms.Form):
                 URLValidator(schemes=["http", "https"])(target)
             except ValidationError:
                 self.add_error(
-                    "open_target", "Enter the full web address to open, starting with https://."
+                    "open_target", _("Enter the full web address to open, starting with https://.")
                 )
             data["open_target"] = target
         elif action == Push.OpenAction.INTENT:
             if not target or any(c.isspace() for c in target):
                 self.add_error(
                     "open_target",
-                    "Enter the intent URI without spaces, e.g. xgscheme://com.example/notify.",
+                    _("Enter the intent URI without spaces, e.g. xgscheme://com.example/notify."),
                 )
             data["open_target"] = target
         return data
@@ -329,17 +346,27 @@ class _UserChoiceField(forms.ModelChoiceField):  # type: ignore[type-arg]
 
 class PushFilterForm(forms.Form):
     app = forms.ModelChoiceField(
-        queryset=App.objects.none(), required=False, to_field_name="code", empty_label="All apps"
+        queryset=App.objects.none(),
+        label=_("App"),
+        required=False,
+        to_field_name="code",
+        empty_label=_("All apps"),
     )
-    status = forms.ChoiceField(choices=[("", "Any status"), *Push.Status.choices], required=False)
+    status = forms.ChoiceField(
+        label=_("Status"), choices=[("", _("Any status")), *Push.Status.choices], required=False
+    )
     author = _UserChoiceField(
-        queryset=None, required=False, to_field_name="username", empty_label="Anyone"
+        queryset=None,
+        label=_("Author"),
+        required=False,
+        to_field_name="username",
+        empty_label=_("Anyone"),
     )
     created_from = forms.DateField(
-        label="From", required=False, widget=forms.DateInput(attrs={"type": "date"})
+        label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
     created_to = forms.DateField(
-        label="To", required=False, widget=forms.DateInput(attrs={"type": "date"})
+        label=_("To"), required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
 
     def __init__(self, *args: Any, apps: Any, authors: Any, **kwargs: Any) -> None:

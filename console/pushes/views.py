@@ -12,8 +12,10 @@ from django.http import JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import number_format
 from django.utils.html import format_html
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from console.access import (
@@ -73,7 +75,9 @@ def push_edit(request: HttpRequest, code: UUID) -> HttpResponse:
     push = get_push_for_author(request, code)
     if not push.is_editable:
         messages.info(
-            request, f"A push that is {push.get_status_display().lower()} cannot be edited."
+            request,
+            _("A push that is %(status)s cannot be edited.")
+            % {"status": push.get_status_display().lower()},
         )
         return redirect("console:push-detail", code=push.code)
     if request.method == "POST":
@@ -105,12 +109,12 @@ def _save_draft(
         return redirect("console:push-detail", code=push.code)
     edit_url = reverse("console:push-edit", kwargs={"code": push.code})
     if request.POST.get("action") == "save":
-        messages.success(request, "Draft saved.")
+        messages.success(request, _("Draft saved."))
         return redirect(edit_url)
     if selectors.submit_problems(push):
         # Saved so nothing typed is lost; the form shows each error by its field.
         messages.error(
-            request, "Draft saved, but it cannot be previewed yet: fix the fields marked below."
+            request, _("Draft saved, but it cannot be previewed yet: fix the fields marked below.")
         )
         return redirect(f"{edit_url}?check=1")
     return redirect("console:push-preview", code=push.code)
@@ -157,16 +161,19 @@ def _preview_context(request: HttpRequest, push: Push) -> dict[str, Any]:
     push_request = selectors.preview_request(push)
     errors = selectors.submit_problems(push)
     warnings = [
-        f"{'Title' if w.field.endswith('title') else 'Content'} {w.message}."
+        f"{_('Title') if w.field.endswith('title') else _('Content')} {w.message}."
         for w in selectors.channel_warnings(push_request.message)
     ]
     size = push_request.message.size()
     if size > selectors.MAX_MESSAGE_BYTES:
-        warnings.append(f"The message is {size:,} bytes as JSON; TPNS allows at most 4 KB.")
+        warnings.append(
+            _("The message is %(size)s bytes as JSON; TPNS allows at most 4 KB.")
+            % {"size": number_format(size, force_grouping=True)}
+        )
     if not push.content.strip():
-        warnings.append("The content is empty.")
+        warnings.append(_("The content is empty."))
     if push.send_time is not None and push.send_time <= timezone.now():
-        warnings.append("The scheduled send time is in the past.")
+        warnings.append(_("The scheduled send time is in the past."))
     check = None
     if push.source == Push.Source.MANUAL:
         check = selectors.accounts_check(push.accounts_text)
@@ -205,16 +212,16 @@ def push_confirm(request: HttpRequest, code: UUID) -> HttpResponse:
         )
     except ContentChanged:
         messages.warning(
-            request, "The push changed since this preview. Check it again, then Confirm."
+            request, _("The push changed since this preview. Check it again, then Confirm.")
         )
         return redirect("console:push-preview", code=push.code)
     except Invalid:
-        messages.error(request, "The push cannot be submitted yet: fix the fields marked below.")
+        messages.error(request, _("The push cannot be submitted yet: fix the fields marked below."))
         return redirect(f"{reverse('console:push-edit', kwargs={'code': push.code})}?check=1")
     except WrongState as exc:
         messages.error(request, str(exc))
         return redirect("console:push-detail", code=push.code)
-    messages.success(request, "Submitted for review. It is sent once a reviewer approves it.")
+    messages.success(request, _("Submitted for review. It is sent once a reviewer approves it."))
     return redirect("console:push-detail", code=push.code)
 
 
@@ -229,15 +236,22 @@ def push_test(request: HttpRequest, code: UUID) -> HttpResponse:
     except WrongState as exc:
         messages.error(request, str(exc))
     except Invalid as exc:
-        messages.error(request, "The test push was not sent: " + " ".join(exc.messages))
+        messages.error(
+            request, _("The test push was not sent: %(why)s") % {"why": " ".join(exc.messages)}
+        )
     else:
         messages.success(
             request,
             format_html(
-                'Test push sent to {} test account{}. <a href="{}">Follow its delivery</a>.',
-                test.total_count,
-                "" if test.total_count == 1 else "s",
-                reverse("console:push-detail", kwargs={"code": test.code}),
+                ngettext(
+                    'Test push sent to {count} test account. <a href="{url}">Follow its '
+                    "delivery</a>.",
+                    'Test push sent to {count} test accounts. <a href="{url}">Follow its '
+                    "delivery</a>.",
+                    test.total_count,
+                ),
+                count=test.total_count,
+                url=reverse("console:push-detail", kwargs={"code": test.code}),
             ),
         )
     if not push.is_editable:
@@ -308,9 +322,9 @@ def push_cancel_view(request: HttpRequest, code: UUID) -> HttpResponse:
         messages.error(request, str(exc))
     else:
         if push.status == Push.Status.CANCELLED:
-            messages.success(request, "Push cancelled. Nothing of it will be sent.")
+            messages.success(request, _("Push cancelled. Nothing of it will be sent."))
         else:
-            messages.info(request, "Asked TPNS to cancel the scheduled push.")
+            messages.info(request, _("Asked TPNS to cancel the scheduled push."))
     return redirect("console:push-detail", code=push.code)
 
 
