@@ -15,8 +15,9 @@ from django.utils import timezone
 
 from pushes.models import AccountPackage, Push, PushResults
 from pushes.sandbox import engagement, statistics
-from pushes.sandbox.models import AccountBinding, Device, SandboxApp, SandboxPush
-from pushes.services import push_approve, push_submit
+from pushes.sandbox.models import AccountBinding, Device, SandboxApp, SandboxPush, StatisticsCalls
+from pushes.services import budget, push_approve, push_submit
+from pushes.services.queue import REFRESH_RESULTS, enqueue
 from tests.factories import make_push
 from tests.integration.conftest import wait_for
 
@@ -141,3 +142,59 @@ def test_a_package_push_shows_the_sandboxs_results_on_its_record_page(
     )
     shown = {step: int(count.replace(",", "")) for step, count in cells}
     assert shown == results.counts()
+
+
+def test_two_workers_never_spend_more_than_the_hourly_budget(
+    worker_factory: Callable[..., Worker],
+    gateway: Gateway,
+    app: App,
+    marketer: User,
+    settings: Settings,
+) -> None:
+    budget_per_hour = 15
+    env = {
+        "TPNS_SANDBOX_BASE_URL": gateway.url,
+        "TPNS_STATISTICS_CALLS_PER_HOUR": str(budget_per_hour),
+    }
+    gateway.bind("alice")
+    sent_pushes = []
+    for n in range(40):
+        push = make_push(app=app, author=marketer, title=f"Sale {n}")
+        answer = push_client_send(gateway, push)
+        Push.objects.filter(id=push.id).update(
+            status=Push.Status.SENT, push_id=answer, sent_at=timezone.now()
+        )
+        sent_pushes.append(PushResults.objects.create(push=push, next_at=timezone.now()))
+    first, second = worker_factory(env_overrides=env), worker_factory(env_overrides=env)
+
+    for results in sent_pushes:
+        enqueue(REFRESH_RESULTS, results.push_id)
+    def finished() -> int:
+        return first.finished("refresh_results") + second.finished("refresh_results")
+
+    wait_for(lambda: finished() >= 40, timeout=60)
+    assert first.finished("refresh_results") and second.finished("refresh_results")
+
+    calls = StatisticsCalls.objects.filter(app__access_id=app.access_id)
+    assert sum(calls.values_list("calls", flat=True)) == budget_per_hour
+    assert budget.used(app=app) == budget_per_hour
+    refreshed = PushResults.objects.filter(as_of__isnull=False).count()
+    waiting = PushResults.objects.filter(problem=PushResults.Problem.BUDGET).count()
+    assert (refreshed, waiting) == (budget_per_hour, 40 - budget_per_hour)
+
+
+def push_client_send(gateway: Gateway, push: Push) -> str:
+    """Send a push straight to the sandbox (the test needs many sent pushes, fast)."""
+    from pushes.tpns import client
+    from pushes.tpns.hosts import Credentials
+    from pushes.tpns.schema import Message, PushRequest
+
+    creds = Credentials(
+        access_id=gateway.app.access_id, secret_key=gateway.app.secret_key, gateway="sandbox"
+    )
+    request = PushRequest(
+        "account", "notify", Message(title=push.title, content="x"), account_list=["alice"]
+    )
+    result = client.push(creds, request)
+    assert isinstance(result.push_id, str)
+    return result.push_id
