@@ -40,6 +40,8 @@ def compile_catalog(po: Path) -> Path:
     try:
         with os.fdopen(handle, "wb") as target:
             write_mo(target, catalog, use_fuzzy=False)
+        # mkstemp makes the file private; catalogs are read by whichever user serves them.
+        os.chmod(temporary, 0o644)
         os.replace(temporary, mo)
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
