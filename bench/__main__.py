@@ -10,6 +10,7 @@ BENCHES = [
     "bench.bench_upload",
     "bench.bench_delivery",
     "bench.bench_exactly_once",
+    "bench.bench_results",
 ]
 
 

@@ -162,11 +162,12 @@ def _store(results: PushResults, stat: client.PushStat, now: datetime) -> None:
     results.problem, results.detail = "", ""
     _copy(total, results)
     results.save()
-    for row in channels:
-        funnel = ChannelResult(results=results, channel=row.channel[:16])
-        ChannelResult.objects.update_or_create(
-            results=results, channel=funnel.channel, defaults=_copy(row, funnel).counts()
-        )
+    ChannelResult.objects.bulk_create(
+        [_copy(row, ChannelResult(results=results, channel=row.channel[:16])) for row in channels],
+        update_conflicts=True,
+        unique_fields=["results", "channel"],
+        update_fields=list(ChannelResult.STEPS),
+    )
     ResultSample.objects.create(results=results, taken_at=now, **results.counts())
 
 
