@@ -68,6 +68,9 @@ Decisions where the TPNS documentation is silent:
 - **sha256** is of the bytes as uploaded, read on the same pass, and ``""`` only for a file over
   the limit (never read to its end). ``size`` is the whole file's size when the stream can seek,
   otherwise the bytes read.
+- **Wording.** Reasons are English sentences from ``wording``, whatever the active language
+  (they are stored, printed and answered by the sandbox); :func:`localize` words one, fresh or
+  stored, in the active language where a person reads it.
 - **Errors.** ``errors`` keeps the first 100 (a whole-file problem first, as line 0);
   ``on_error`` receives every one, for the full report. When a whole-file problem stops the scan
   part-way, the counts cover what was read before it.
@@ -91,6 +94,7 @@ from pushes.packages.report import write_error_report
 from pushes.packages.result import PackageError, RowError, ValidationResult
 from pushes.packages.rules import MAX_PACKAGE_BYTES, validate_filename
 from pushes.packages.validate import iter_accounts, validate_package
+from pushes.packages.wording import localize
 
 __all__ = [
     "MAX_PACKAGE_BYTES",
@@ -98,6 +102,7 @@ __all__ = [
     "RowError",
     "ValidationResult",
     "iter_accounts",
+    "localize",
     "validate_filename",
     "validate_package",
     "write_error_report",

@@ -9,7 +9,7 @@ import zipfile
 from collections.abc import Callable
 from typing import BinaryIO
 
-from pushes.packages import rules
+from pushes.packages import rules, wording
 from pushes.packages.result import FileProblem
 
 _OS_METADATA = {".ds_store", "thumbs.db", "desktop.ini"}
@@ -67,9 +67,7 @@ def check_directory(stream: BinaryIO) -> None:
         return
     entries, directory_bytes = struct.unpack_from("<HI", tail, at + 10)
     if entries > _MAX_ENTRIES or directory_bytes > _MAX_DIRECTORY_BYTES:
-        raise FileProblem(
-            "the zip contains too many files; it must contain exactly one .txt or .csv file"
-        )
+        raise FileProblem(wording.ZIP_TOO_MANY)
 
 
 def pick_entry(archive: zipfile.ZipFile) -> zipfile.ZipInfo:
@@ -80,7 +78,7 @@ def pick_entry(archive: zipfile.ZipFile) -> zipfile.ZipInfo:
     """
     entries = archive.infolist()
     if not entries:
-        raise FileProblem("the zip archive is empty; it must contain one .txt or .csv file")
+        raise FileProblem(wording.ZIP_EMPTY)
     for problem_of in _ENTRY_CHECKS:
         for entry in entries:
             if problem := problem_of(entry):
@@ -88,62 +86,41 @@ def pick_entry(archive: zipfile.ZipFile) -> zipfile.ZipInfo:
     if len(entries) > 1:
         names = ", ".join(rules.display(entry.filename) for entry in entries[:3])
         more = ", …" if len(entries) > 3 else ""
-        raise FileProblem(
-            f"the zip contains {len(entries)} files ({names}{more}); "
-            "it must contain exactly one .txt or .csv file"
-        )
+        raise FileProblem(wording.ZIP_SEVERAL % {"count": len(entries), "names": names + more})
     entry = entries[0]
     if rules.file_format(entry.filename) not in {"txt", "csv"}:
-        raise FileProblem(
-            f"the zip contains {rules.display(entry.filename)}; "
-            "it must contain one .txt or .csv file"
-        )
+        raise FileProblem(wording.ZIP_OTHER % {"name": rules.display(entry.filename)})
     return entry
 
 
 def _unsafe_name(entry: zipfile.ZipInfo) -> str | None:
     if not _unsafe(entry.filename):
         return None
-    return (
-        f"the zip contains an unsafe file name ({rules.display(entry.filename)}); "
-        "zip just the one .txt or .csv file"
-    )
+    return wording.ZIP_UNSAFE_NAME % {"name": rules.display(entry.filename)}
 
 
 def _encrypted(entry: zipfile.ZipInfo) -> str | None:
     if not entry.flag_bits & _ENCRYPTED:
         return None
-    return (
-        f"the zip is password-protected ({rules.display(entry.filename)}); "
-        "zip the file without a password"
-    )
+    return wording.ZIP_PASSWORD % {"name": rules.display(entry.filename)}
 
 
 def _hidden(entry: zipfile.ZipInfo) -> str | None:
     if not _os_metadata(entry.filename):
         return None
-    return (
-        f"the zip contains hidden system files ({rules.display(entry.filename)}); "
-        "zip just the one .txt or .csv file, without __MACOSX or .DS_Store entries"
-    )
+    return wording.ZIP_HIDDEN % {"name": rules.display(entry.filename)}
 
 
 def _in_folder(entry: zipfile.ZipInfo) -> str | None:
     if "/" not in entry.filename:
         return None
-    return (
-        f"the zip contains a folder ({rules.display(_folder(entry.filename))}); "
-        "zip the .txt or .csv file itself, not a folder"
-    )
+    return wording.ZIP_FOLDER % {"name": rules.display(_folder(entry.filename))}
 
 
 def _nested_zip(entry: zipfile.ZipInfo) -> str | None:
     if not entry.filename.lower().endswith(".zip"):
         return None
-    return (
-        f"the zip contains another zip archive ({rules.display(entry.filename)}); "
-        "nested zips are not accepted"
-    )
+    return wording.ZIP_NESTED % {"name": rules.display(entry.filename)}
 
 
 # Most serious first: each runs over every entry before the next one does.

@@ -1,10 +1,12 @@
-"""The TPNS account package rules and the wording of every rejection."""
+"""The TPNS account package rules; every rejection is worded from `wording`."""
 
 from __future__ import annotations
 
 import re
 import unicodedata
 from functools import lru_cache
+
+from pushes.packages import wording
 
 MAX_PACKAGE_BYTES = 100 * 1024 * 1024
 MAX_FILENAME_CHARS = 100
@@ -13,7 +15,6 @@ MAX_ACCOUNT_CHARS = 100
 FORMATS = ("zip", "txt", "csv")
 DISPLAY_CHARS = 120
 
-_ACCOUNT_RANGE = f"accounts have {MIN_ACCOUNT_CHARS}–{MAX_ACCOUNT_CHARS} characters"
 _UTF8_BOM = b"\xef\xbb\xbf"
 _UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")  # the UTF-32 marks start with these too
 _ZIP_MAGIC = (b"PK\x03\x04", b"PK\x05\x06", b"PK\x07\x08")
@@ -84,15 +85,15 @@ def file_format(filename: str) -> str:
 def validate_filename(filename: str) -> str | None:
     """The reason TPNS would refuse this file name, or None."""
     if not filename:
-        return "the file name is empty; it must have 1–100 characters"
+        return wording.NAME_EMPTY
     if len(filename) > MAX_FILENAME_CHARS:
-        return f"the file name has {len(filename)} characters; it must have 1–100 characters"
+        return wording.NAME_TOO_LONG % {"count": len(filename)}
     if file_format(filename):
         return None
     _, dot, ext = filename.rpartition(".")
     if not dot:
-        return "the file name has no extension; upload a .txt, .csv or .zip file"
-    return f"file type .{display(ext)} is not accepted; upload a .txt, .csv or .zip file"
+        return wording.NO_EXTENSION
+    return wording.WRONG_TYPE % {"ext": display(ext)}
 
 
 def strip_bom(head: bytes) -> bytes:
@@ -101,39 +102,37 @@ def strip_bom(head: bytes) -> bytes:
 
 def sniff_text(head: bytes, *, fmt: str, subject: str, inner: bool) -> str | None:
     """The reason a .txt/.csv whose first bytes are ``head`` is not a UTF-8 text file, or None."""
+    values = {"subject": subject, "format": fmt}
     if head.startswith(_UTF16_BOMS):
-        return f"{subject} is UTF-16; save it as UTF-8"
+        return wording.UTF16 % values
     if head.startswith(_ZIP_MAGIC):
         if b"[Content_Types].xml" in head[:4096]:
-            return (
-                f"{subject} is an Excel or Office document, not a .{fmt} file; save it as CSV UTF-8"
-            )
+            return wording.OFFICE % values
         if inner:
-            return f"{subject} is itself a zip archive; nested zips are not accepted"
-        return f"{subject} is a zip archive, not a .{fmt} file; name it .zip"
+            return wording.ZIP_INSIDE % values
+        return wording.ZIP_NOT_TEXT % values
     if head.startswith(_OLE_MAGIC):
-        return f"{subject} is an Excel or Office document, not a .{fmt} file; save it as CSV UTF-8"
+        return wording.OFFICE % values
     if head.startswith(b"\x1f\x8b"):
-        return f"{subject} is gzip-compressed; upload the plain .{fmt} file or a .zip"
+        return wording.GZIP % values
     if head.startswith(b"%PDF-"):
-        return f"{subject} is a PDF document; export the accounts as .txt or .csv"
+        return wording.PDF % values
     # Binary formats above are full of NULs too, so this guess for BOM-less UTF-16 comes last.
     if _mostly_nul(head[:4096]):
-        return f"{subject} is UTF-16; save it as UTF-8"
+        return wording.UTF16 % values
     return None
 
 
 def sniff_zip(head: bytes) -> str | None:
     """The reason a .zip whose first bytes are ``head`` is not a zip archive, or None."""
     if not head:
-        return "the file is empty"
+        return wording.EMPTY % {"subject": wording.THE_FILE}
     if head.startswith(_ZIP_MAGIC):
         return None
-    reason = "the file is not a zip archive although its name ends in .zip"
     sample = head[:4096]
     if not _mostly_nul(sample) and not re.search(rb"[\x00-\x08\x0e-\x1f]", sample):
-        reason += " (it looks like a text file; name it .txt or .csv)"
-    return reason
+        return wording.NOT_ZIP_TEXT
+    return wording.NOT_ZIP
 
 
 def _mostly_nul(sample: bytes) -> bool:
@@ -150,19 +149,16 @@ def check_account(raw: bytes) -> tuple[bytes | None, str | None]:
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
-        return None, (
-            f"not valid UTF-8 (byte 0x{raw[exc.start]:02X} at position {exc.start + 1}); "
-            "save the file as UTF-8"
-        )
+        return None, wording.BAD_UTF8 % {
+            "byte": f"{raw[exc.start]:02X}",
+            "position": exc.start + 1,
+        }
     account = text.strip(_SPACES)
     if not account:
         return None, None
     unsafe = UNSAFE_CHAR.search(account)
     if unsafe:
-        return None, (
-            f"account contains {describe_char(unsafe.group())}; "
-            "control and invisible characters are not allowed"
-        )
+        return None, wording.UNSAFE_CHAR % {"char": describe_char(unsafe.group())}
     if not MIN_ACCOUNT_CHARS <= len(account) <= MAX_ACCOUNT_CHARS:
         return None, length_message(len(account))
     return (raw if len(account) == len(text) else raw.strip(b" \t")), None
@@ -170,24 +166,24 @@ def check_account(raw: bytes) -> tuple[bytes | None, str | None]:
 
 @lru_cache(maxsize=1024)
 def length_message(chars: int) -> str:
-    noun = "character" if chars == 1 else "characters"
-    return f"account has {chars} {noun}; {_ACCOUNT_RANGE}"
+    template = wording.LENGTH_ONE if chars == 1 else wording.LENGTH
+    return template % {"count": chars, "min": MIN_ACCOUNT_CHARS, "max": MAX_ACCOUNT_CHARS}
 
 
 def too_long_message(size: int, what: str = "line") -> str:
     """For a line or field that was not kept in memory, so only its size in bytes is known."""
-    return (
-        f"account longer than {MAX_ACCOUNT_CHARS} characters (a {what} of {size:,} bytes); "
-        f"{_ACCOUNT_RANGE}"
-    )
+    template = wording.FIELD_TOO_LONG if what == "field" else wording.LINE_TOO_LONG
+    return template % {"size": f"{size:,}", "min": MIN_ACCOUNT_CHARS, "max": MAX_ACCOUNT_CHARS}
 
 
 def columns_message(columns: int) -> str:
-    return f"{columns} columns; an account package CSV has exactly one column"
+    return wording.COLUMNS % {"count": columns}
 
 
 def describe_char(char: str) -> str:
-    name = unicodedata.name(char, "") or _SIMPLE_NAMES.get(char, "a control character")
+    name = unicodedata.name(char, "") or _SIMPLE_NAMES.get(char)
+    if name is None:
+        return wording.CONTROL_CHAR % {"code": f"{ord(char):04X}"}
     return f"U+{ord(char):04X} {name}"
 
 

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, BinaryIO, Protocol
 
 import numpy as np
 
-from pushes.packages import rules
+from pushes.packages import rules, wording
 from pushes.packages.result import ErrorSink, FileProblem, RowError
 from pushes.packages.siphash import SipHash13
 
@@ -511,12 +511,9 @@ class _Record:
         """Take the unquoted rest of a field: all of a plain one, what follows a closing quote."""
         if self.after_quote:
             if text.strip(b" \t") and self.error is None:
-                self.error = "unexpected text after a closing quote; quote the whole account"
+                self.error = wording.TEXT_AFTER_QUOTE
         elif b'"' in text and self.error is None:
-            self.error = (
-                'a quote (") inside an unquoted field; put the account in quotes '
-                "and double the quote"
-            )
+            self.error = wording.QUOTE_INSIDE
         else:
             self._add(text)
 
@@ -542,13 +539,13 @@ class _Record:
     def result(self) -> tuple[bytes | None, str | None]:
         """``(value, None)`` for a single field, ``(None, reason)`` otherwise."""
         if self.in_quotes:
-            return None, "a quoted field is never closed; add the closing quote"
+            return None, wording.QUOTE_NOT_CLOSED
         if self.error is not None:
             return None, self.error
         if self.columns > 1:
             return None, rules.columns_message(self.columns)
         if self.line_break:
-            return None, "account contains a line break inside quotes; put one account per row"
+            return None, wording.LINE_BREAK
         if self.field_size > LINE_CAP_BYTES:
             return None, rules.too_long_message(self.field_size, "field")
         return bytes(self.field), None

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, BinaryIO
 
 import numpy as np
 
-from pushes.packages import rules
+from pushes.packages import rules, wording
 from pushes.packages.archive import check_directory, pick_entry
 from pushes.packages.result import ErrorSink, FileProblem, PackageError, RowError, ValidationResult
 from pushes.packages.scan import Checked, ChunkReader, Hasher, ScanStats, scan_text
@@ -23,7 +23,7 @@ from pushes.packages.scan import Checked, ChunkReader, Hasher, ScanStats, scan_t
 if TYPE_CHECKING:
     from numpy.typing import NDArray
 
-TOO_LARGE = "the file is larger than 100 MB"
+TOO_LARGE = wording.TOO_LARGE
 _SPOOL_BYTES = 16 * 1024 * 1024
 # What zipfile and zlib raise on damaged archives; FileProblem passes through untouched.
 _ZIP_ERRORS = (zipfile.BadZipFile, zlib.error, EOFError, OSError, ValueError, struct.error)
@@ -59,7 +59,7 @@ class _Scan:
         self.filename = filename
         self.format = rules.file_format(filename)
         self.inner_format = ""
-        self.subject = "the file"
+        self.subject = wording.THE_FILE
         self.errors = errors
         self.progress = progress
         self.want_accounts = want_accounts
@@ -111,23 +111,20 @@ class _Scan:
                 archive = stack.enter_context(zipfile.ZipFile(source))
                 entry = pick_entry(archive)
                 self.inner_format = rules.file_format(entry.filename)
-                self.subject = f"{rules.display(entry.filename)} inside the zip"
+                self.subject = wording.INSIDE_ZIP % {"name": rules.display(entry.filename)}
                 stream = stack.enter_context(archive.open(entry))
                 # Count what is really decompressed: the sizes in the zip's headers may lie.
                 inner = ChunkReader(
                     stream,  # type: ignore[arg-type]
-                    too_large=f"{self.subject} is larger than 100 MB uncompressed",
+                    too_large=wording.TOO_LARGE_INSIDE % {"subject": self.subject},
                     total=entry.file_size,
                     progress=self.progress,
                 )
                 yield from self._text_blocks(inner, inner=True)
             except NotImplementedError as exc:
-                raise FileProblem(
-                    "the zip uses a compression method that is not supported; "
-                    "use standard (deflate) compression"
-                ) from exc
+                raise FileProblem(wording.ZIP_UNSUPPORTED) from exc
             except _ZIP_ERRORS as exc:
-                raise FileProblem(f"the zip archive is corrupt or truncated ({exc})") from exc
+                raise FileProblem(wording.ZIP_CORRUPT % {"error": exc}) from exc
 
     def _rewound_zip(self, stack: ExitStack) -> BinaryIO:
         """Read the whole zip once (hash and size), then hand back a stream at its start.
@@ -179,9 +176,9 @@ def validate_package(
             scan.reader.drain()
     stats = scan.stats
     if problem is None and stats.empty:
-        problem = f"{scan.subject} is empty"
+        problem = wording.EMPTY % {"subject": scan.subject}
     elif problem is None and stats.rows == 0:
-        problem = f"{scan.subject} has no accounts (only blank lines)"
+        problem = wording.BLANK_ONLY % {"subject": scan.subject}
     if problem is not None:
         errors.add_problem(RowError(0, problem))
     return ValidationResult(
