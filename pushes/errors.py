@@ -6,7 +6,8 @@
     │   └── ContentChanged  what was previewed or reviewed is not what the push holds now
     └── Invalid         bad input: problems keyed by the form field they belong to
 
-`str(error)` is a sentence for people. `Invalid` is also a Django `ValidationError`, so a form
+`str(error)` is a sentence for people, in the language active where it was raised (services run
+in the request of the person who reads it). `Invalid` is also a Django `ValidationError`, so a form
 can take its problems field by field.
 """
 
@@ -71,4 +72,4 @@ class Invalid(PushdeckError, ValidationError):
         ValidationError.__init__(self, by_field, code=code)
 
     def __str__(self) -> str:
-        return " ".join(problem.message for problem in self.problems)
+        return " ".join(str(problem.message) for problem in self.problems)

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from pushes.errors import NotAllowed
 from pushes.models import App, Push, Role
@@ -50,7 +51,7 @@ def require(allowed: bool, reason: str) -> None:
 
 
 def require_role(app: App, user: Person, roles: Iterable[str], reason: str = "") -> None:
-    require(has_role(app, user, roles), reason or "Your role on this app does not allow this.")
+    require(has_role(app, user, roles), reason or _("Your role on this app does not allow this."))
 
 
 def visible_apps(user: Person) -> QuerySet[App]:

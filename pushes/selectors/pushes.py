@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import dataclasses
 import re
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
@@ -12,12 +13,20 @@ from uuid import UUID
 from django.contrib.auth import get_user_model
 from django.db.models import QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from pushes import permissions, snapshot
 from pushes.models import AccountPackage, App, Membership, Push, Role
 from pushes.tpns import schema
 from pushes.tpns.schema import MAX_ACCOUNTS_PER_LIST
-from pushes.validation import MAX_TYPED_ACCOUNTS, parse_typed_accounts, validate_for_submit
+from pushes.validation import (
+    MAX_TYPED_ACCOUNTS,
+    SCHEMA_WORDING,
+    parse_typed_accounts,
+    too_many_typed,
+    validate_for_submit,
+)
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import User
@@ -128,21 +137,30 @@ class AccountsCheck:
     def summary(self) -> str:
         if self.errors:
             count = len(self.errors)
-            return f"{count}{'+' if count >= 100 else ''} line{'s' if count != 1 else ''} to fix."
+            # Only the first 100 bad lines are collected: "100+".
+            shown = f"{count}+" if count >= 100 else str(count)
+            return ngettext("%(count)s line to fix.", "%(count)s lines to fix.", count) % {
+                "count": shown
+            }
         if not self.accounts:
-            return "Enter at least one account, one per line."
+            return _("Enter at least one account, one per line.")
         if self.lines > MAX_TYPED_ACCOUNTS:
-            return f"Type at most {MAX_TYPED_ACCOUNTS:,} accounts; upload a package for more."
+            return too_many_typed()
         n = len(self.accounts)
-        text = f"{n:,} valid account{'s' if n != 1 else ''}"
+        text = ngettext("%(count)s valid account", "%(count)s valid accounts", n) % {
+            "count": f"{n:,}"
+        }
         if self.duplicates:
-            text += f", {self.duplicates:,} duplicate{'s' if self.duplicates != 1 else ''} removed"
+            removed = ngettext(
+                "%(count)s duplicate removed", "%(count)s duplicates removed", self.duplicates
+            ) % {"count": f"{self.duplicates:,}"}
+            text = _("%(accounts)s, %(duplicates)s") % {"accounts": text, "duplicates": removed}
         if self.target == Push.Target.PACKAGE:
-            text += (
-                f". More than {MAX_ACCOUNTS_PER_LIST:,} accounts: sent as an account package "
+            text = _(
+                "%(summary)s. More than %(max)s accounts: sent as an account package "
                 "built from the list"
-            )
-        return text + "."
+            ) % {"summary": text, "max": f"{MAX_ACCOUNTS_PER_LIST:,}"}
+        return _("%(summary)s.") % {"summary": text}
 
     def as_json(self) -> dict[str, Any]:
         return {
@@ -222,8 +240,12 @@ MAX_MESSAGE_BYTES = schema.MAX_MESSAGE_BYTES
 
 
 def channel_warnings(message: schema.Message) -> list[schema.FieldError]:
-    """Vendor channels that would cut this message's title or content short."""
-    return schema.channel_warnings(message)
+    """Vendor channels that would cut this message's title or content short; each warning's
+    message in the active language."""
+    return [
+        dataclasses.replace(warning, message=SCHEMA_WORDING.localize(warning.message))
+        for warning in schema.channel_warnings(message)
+    ]
 
 
 def preview_request(push: Push) -> schema.PushRequest:

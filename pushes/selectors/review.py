@@ -8,6 +8,8 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from django.db.models import Count, F, Q, QuerySet
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop as N_
 
 from pushes import permissions
 from pushes.models import (
@@ -26,25 +28,25 @@ if TYPE_CHECKING:
 
 
 _EVENT_TITLES = {
-    "push.created": ("Created", ""),
-    "push.submitted": ("Submitted for review", "info"),
-    "push.returned_to_draft": ("Edited: back to draft, review voided", "warn"),
-    "push.approval_added": ("Approval added", "ok"),
-    "push.approved": ("Approved", "ok"),
-    "push.rejected": ("Rejected", "bad"),
-    "push.cancelled": ("Cancelled", ""),
-    "push.cancel_requested": ("Cancel requested at TPNS", "warn"),
-    "push.test_sent": ("Test push sent", "info"),
-    "push.uploading": ("Uploading the account package", "info"),
-    "push.uploaded": ("Package uploaded", "ok"),
-    "push.sending": ("Sending", "info"),
-    "push.sent": ("Sent", "ok"),
-    "push.failed": ("Failed", "bad"),
-    "push.in_doubt": ("In doubt: outcome unknown", "warn"),
-    "push.lookup_scheduled": ("Looking it up in the gateway's records", "info"),
-    "push.lookup_absent": ("Not in the gateway's records", "warn"),
-    "push.lookup_ambiguous": ("The gateway's records need a person", "warn"),
-    "push.lookup_unavailable": ("The gateway's records are too old", "warn"),
+    "push.created": (N_("Created"), ""),
+    "push.submitted": (N_("Submitted for review"), "info"),
+    "push.returned_to_draft": (N_("Edited: back to draft, review voided"), "warn"),
+    "push.approval_added": (N_("Approval added"), "ok"),
+    "push.approved": (N_("Approved"), "ok"),
+    "push.rejected": (N_("Rejected"), "bad"),
+    "push.cancelled": (N_("Cancelled"), ""),
+    "push.cancel_requested": (N_("Cancel requested at TPNS"), "warn"),
+    "push.test_sent": (N_("Test push sent"), "info"),
+    "push.uploading": (N_("Uploading the account package"), "info"),
+    "push.uploaded": (N_("Package uploaded"), "ok"),
+    "push.sending": (N_("Sending"), "info"),
+    "push.sent": (N_("Sent"), "ok"),
+    "push.failed": (N_("Failed"), "bad"),
+    "push.in_doubt": (N_("In doubt: outcome unknown"), "warn"),
+    "push.lookup_scheduled": (N_("Looking it up in the gateway's records"), "info"),
+    "push.lookup_absent": (N_("Not in the gateway's records"), "warn"),
+    "push.lookup_ambiguous": (N_("The gateway's records need a person"), "warn"),
+    "push.lookup_unavailable": (N_("The gateway's records are too old"), "warn"),
 }
 
 _ATTEMPT_TONES = {
@@ -89,8 +91,8 @@ def revision_diff(*, push: Push) -> list[str] | None:
         difflib.unified_diff(
             _pretty(old.snapshot).splitlines(),
             _pretty(new.snapshot).splitlines(),
-            fromfile=f"version {old.number}",
-            tofile=f"version {new.number}",
+            fromfile=_("version %(number)s") % {"number": old.number},
+            tofile=_("version %(number)s") % {"number": new.number},
             lineterm="",
         )
     )
@@ -116,12 +118,14 @@ def push_timeline(*, push: Push) -> list[TimelineEntry]:
     events = AuditEvent.objects.filter(object_type="pushes.push", object_id=str(push.pk))
     for event in events.order_by("id"):
         title, tone = _EVENT_TITLES.get(event.action, (event.action, ""))
+        if event.action in _EVENT_TITLES:
+            title = _(title)
         title, tone = _retitle(event.action, str(event.data.get("from", ""))) or (title, tone)
         detail = str(
             event.data.get("comment") or event.data.get("err_msg") or event.data.get("note") or ""
         )
         if event.action == "push.sent" and event.data.get("push_id"):
-            detail = f"push_id {event.data['push_id']}"
+            detail = _("push_id %(push_id)s") % {"push_id": event.data["push_id"]}
         entries.append(TimelineEntry(event.created_at, title, detail, event.actor_name, tone))
     for attempt in push.attempts.all():
         entries.append(
@@ -140,9 +144,9 @@ def push_timeline(*, push: Push) -> list[TimelineEntry]:
 def _retitle(action: str, frm: str) -> tuple[str, str] | None:
     """Some transitions mean something else depending on where they came from."""
     if action == "push.approved" and frm == "in_doubt":
-        return "Resend decided", "warn"
+        return _("Resend decided"), "warn"
     if (action == "push.approved" and frm in {"sending", "uploading"}) or (
         action == "push.uploaded" and frm == "sending"
     ):
-        return "Temporary gateway error: will retry", "warn"
+        return _("Temporary gateway error: will retry"), "warn"
     return None

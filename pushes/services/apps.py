@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from pushes import permissions
 from pushes.audit import audit_record
@@ -27,7 +28,7 @@ APP_FIELDS = (
 
 
 def _require_staff(by: AbstractBaseUser) -> None:
-    permissions.require(permissions.is_staff(by), "Only staff administrators can create apps.")
+    permissions.require(permissions.is_staff(by), _("Only staff administrators can create apps."))
 
 
 def _announce(app: App, *, previous_gateway: str | None, previous_access_id: str | None) -> None:
@@ -85,7 +86,7 @@ def app_update(*, app: App, by: User, secret_key: str | None = None, **fields: o
         if getattr(app, name) != value
     }
     if {"gateway", "access_id"} & changes.keys() and not permissions.is_staff(by):
-        raise NotAllowed("Only staff administrators can change an app's gateway or AccessID.")
+        raise NotAllowed(_("Only staff administrators can change an app's gateway or AccessID."))
     previous_gateway, previous_access_id = app.gateway, app.access_id
     for name, value in fields.items():
         setattr(app, name, value)
@@ -122,7 +123,7 @@ def app_set_paused(*, app: App, by: User, paused: bool) -> App:
 def membership_set(*, app: App, by: User, user: User, role: str) -> Membership:
     """Add a member, or change an existing member's role."""
     if role not in Role.values:
-        raise Invalid({"role": f"Unknown role {role!r}."})
+        raise Invalid({"role": _("Unknown role %(role)s.") % {"role": repr(role)}})
     membership = Membership.objects.select_for_update().filter(app=app, user=user).first()
     if membership is None:
         membership = Membership(app=app, user=user, role=role)
@@ -150,7 +151,7 @@ def membership_set(*, app: App, by: User, user: User, role: str) -> Membership:
 @transaction.atomic
 def membership_remove(*, membership: Membership, by: User) -> None:
     if membership.user_id == by.pk and not permissions.is_staff(by):
-        raise Invalid("You cannot remove yourself; ask another admin.")
+        raise Invalid(_("You cannot remove yourself; ask another admin."))
     audit_record(
         actor=by,
         action="member.removed",

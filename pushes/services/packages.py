@@ -19,6 +19,7 @@ from django.core.files import File
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from pushes import permissions
 from pushes.audit import audit_record
@@ -28,8 +29,10 @@ from pushes.packages import (
     MAX_PACKAGE_BYTES,
     RowError,
     ValidationResult,
+    localize,
     validate_filename,
     validate_package,
+    wording,
     write_error_report,
 )
 from pushes.packages.rules import display, file_format
@@ -66,29 +69,39 @@ class PackageTooLargeError(PackageUploadError):
 
 
 def too_large_message(name: str, size: int | None = None) -> str:
-    what = f"“{display(name)}”" if name else "The file"
-    limit = _size_text(MAX_UPLOAD_BYTES)
+    values = {
+        "file": f"“{display(name)}”" if name else _("The file"),
+        "limit": _size_text(MAX_UPLOAD_BYTES),
+    }
     if size is None:
         return (
-            f"{what} cannot be uploaded: it is larger than {limit}, the limit for account packages."
+            _(
+                "%(file)s cannot be uploaded: it is larger than %(limit)s, "
+                "the limit for account packages."
+            )
+            % values
         )
-    return (
-        f"{what} cannot be uploaded: it is {_size_text(size)}; "
-        f"account packages may be at most {limit}."
-    )
+    return _(
+        "%(file)s cannot be uploaded: it is %(size)s; account packages may be at most %(limit)s."
+    ) % {**values, "size": _size_text(size)}
 
 
 def _size_text(size: int) -> str:
     # Exact bytes too: "100.0 MB" alone would not say why 100 MB and 1 byte is refused.
     if size < 1024 * 1024:
-        return f"{size:,} bytes"
+        return _("%(bytes)s bytes") % {"bytes": f"{size:,}"}
     megabytes = f"{size / 1024 / 1024:,.1f}".removesuffix(".0")
-    return f"{megabytes} MB ({size:,} bytes)"
+    return _("%(megabytes)s MB (%(bytes)s bytes)") % {"megabytes": megabytes, "bytes": f"{size:,}"}
 
 
 def _refuse(name: str, reason: str) -> PackageUploadError:
-    what = f"“{display(name)}” cannot be uploaded" if name else "This file cannot be uploaded"
-    return PackageUploadError(f"{what}: {reason}.", code="invalid")
+    """Refused before anything is stored: the message is for the person uploading now."""
+    values = {"name": display(name), "reason": localize(reason)}
+    if name:
+        message = _("“%(name)s” cannot be uploaded: %(reason)s.") % values
+    else:
+        message = _("This file cannot be uploaded: %(reason)s.") % values
+    return PackageUploadError(message, code="invalid")
 
 
 def _require_role(app: App, by: User, roles: tuple[str, ...]) -> None:
@@ -109,7 +122,7 @@ def package_upload(*, app: App, by: User, uploaded_file: File) -> AccountPackage
     if size > MAX_UPLOAD_BYTES:
         raise PackageTooLargeError(too_large_message(name, size), code="too_large")
     if size == 0:
-        raise _refuse(name, "the file is empty")
+        raise _refuse(name, wording.EMPTY % {"subject": wording.THE_FILE})
 
     package = AccountPackage(
         app=app, uploaded_by=by, original_name=name, size=size, format=file_format(name)
@@ -386,7 +399,10 @@ def package_set_retention(*, app: App, by: User, days: int | None) -> App:
     _require_role(app, by, (Role.ADMIN,))
     if days is not None and not 1 <= days <= MAX_RETENTION_DAYS:
         raise Invalid(
-            {"days": f"Keep files for 1–{MAX_RETENTION_DAYS} days, or leave it blank to keep them."}
+            {
+                "days": _("Keep files for 1–%(max)s days, or leave it blank to keep them.")
+                % {"max": MAX_RETENTION_DAYS}
+            }
         )
     before = app.package_retention_days
     if before == days:

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from pushes import lifecycle, permissions, snapshot
 from pushes.audit import audit_record
@@ -89,11 +90,12 @@ def push_save_draft(*, app: App, by: User, fields: PushFields, push: Push | None
         _require_author(push, by)
         if not push.is_editable:
             raise WrongState(
-                f"A push that is {push.get_status_display().lower()} cannot be edited."
+                _("A push that is %(status)s cannot be edited.")
+                % {"status": push.get_status_display().lower()}
             )
         created = False
     if fields.package is not None and fields.package.app_id != app.id:
-        raise Invalid({"package": "That package belongs to another app."})
+        raise Invalid({"package": _("That package belongs to another app.")})
     was = push.status
     _apply(push, fields)
     push.target = snapshot.target_for(push)
@@ -124,7 +126,7 @@ def push_save_draft(*, app: App, by: User, fields: PushFields, push: Push | None
 
 def _require_author(push: Push, by: User) -> None:
     permissions.require(
-        permissions.is_author(push, by), "Only the author of a push can change or submit it."
+        permissions.is_author(push, by), _("Only the author of a push can change or submit it.")
     )
 
 
@@ -142,14 +144,15 @@ def push_submit(*, push: Push, by: User, expected_hash: str | None = None) -> Pu
     _require_author(push, by)
     if push.status not in {Push.Status.DRAFT, Push.Status.REJECTED}:
         raise WrongState(
-            f"Only drafts can be submitted; this push is {push.get_status_display().lower()}."
+            _("Only drafts can be submitted; this push is %(status)s.")
+            % {"status": push.get_status_display().lower()}
         )
     errors = validate_for_submit(push)
     if errors:
         raise Invalid(errors)
     snap = snapshot.snapshot(push)
     if expected_hash is not None and snapshot.content_hash(snap) != expected_hash:
-        raise ContentChanged("The push changed since it was previewed; check it again.")
+        raise ContentChanged(_("The push changed since it was previewed; check it again."))
     content_hash = snapshot.content_hash(snap)
     number = push.revisions.count() + 1
     lifecycle.move(
@@ -186,7 +189,8 @@ def push_cancel(*, push: Push, by: User) -> Push:
     """Cancel before sending. A conditional UPDATE, so a worker's claim and a cancel
     cannot both win."""
     permissions.require(
-        permissions.may_cancel(push, by), "Only its author or an admin of the app can cancel it."
+        permissions.may_cancel(push, by),
+        _("Only its author or an admin of the app can cancel it."),
     )
     cancelled = lifecycle.move(
         push, Push.CANCELLABLE, Push.Status.CANCELLED, actor=by, finished_at=timezone.now()
@@ -202,5 +206,8 @@ def push_cancel(*, push: Push, by: User) -> Push:
             audit_record(actor=by, action="push.cancel_requested", obj=push)
             enqueue_on_commit(CANCEL_SCHEDULED_PUSH, push.id, by.pk)
             return push
-        raise WrongState(f"A push that is {push.get_status_display().lower()} cannot be cancelled.")
+        raise WrongState(
+            _("A push that is %(status)s cannot be cancelled.")
+            % {"status": push.get_status_display().lower()}
+        )
     return push

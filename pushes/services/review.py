@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from pushes import lifecycle, permissions
 from pushes.audit import audit_record
@@ -44,9 +45,11 @@ def push_approve(
     if already:
         return push
     if push.status != Push.Status.PENDING_REVIEW or revision is None:
-        raise WrongState(f"This push is {push.get_status_display().lower()}, not pending review.")
+        raise _not_pending(push)
     if push.send_time is not None and push.send_time <= timezone.now():
-        raise WrongState("Its scheduled time has passed. The author must change or clear it first.")
+        raise WrongState(
+            _("Its scheduled time has passed. The author must change or clear it first.")
+        )
     have = _add_approval(push, revision, by, comment)
     if have < approvals_required(push):
         notify_roles(
@@ -61,14 +64,21 @@ def push_approve(
     return push
 
 
+def _not_pending(push: Push) -> WrongState:
+    return WrongState(
+        _("This push is %(status)s, not pending review.")
+        % {"status": push.get_status_display().lower()}
+    )
+
+
 def _check_reviewer(push: Push, by: User, expected_hash: str | None) -> None:
     if push.created_by_id == by.pk:
-        raise NotAllowed("You cannot approve your own push.")
+        raise NotAllowed(_("You cannot approve your own push."))
     permissions.require_role(
-        push.app, by, permissions.REVIEWERS, "Only reviewers and admins approve."
+        push.app, by, permissions.REVIEWERS, _("Only reviewers and admins approve.")
     )
     if expected_hash is not None and expected_hash != push.content_hash:
-        raise ContentChanged("The push changed while you were reviewing it. Review it again.")
+        raise ContentChanged(_("The push changed while you were reviewing it. Review it again."))
 
 
 def _add_approval(push: Push, revision: PushRevision, by: User, comment: str) -> int:
@@ -118,14 +128,14 @@ def _not_queued(push: Push) -> None:
 def push_reject(*, push: Push, by: User, comment: str) -> Push:
     push = Push.objects.select_for_update(of=("self",)).get(pk=push.pk)
     if push.created_by_id == by.pk:
-        raise NotAllowed("You cannot review your own push.")
+        raise NotAllowed(_("You cannot review your own push."))
     permissions.require_role(
-        push.app, by, permissions.REVIEWERS, "Only reviewers and admins reject."
+        push.app, by, permissions.REVIEWERS, _("Only reviewers and admins reject.")
     )
     if not comment.strip():
-        raise Invalid({"comment": "Say why the push is rejected, so the author can fix it."})
+        raise Invalid({"comment": _("Say why the push is rejected, so the author can fix it.")})
     if push.status != Push.Status.PENDING_REVIEW:
-        raise WrongState(f"This push is {push.get_status_display().lower()}, not pending review.")
+        raise _not_pending(push)
     lifecycle.move(
         push,
         Push.Status.PENDING_REVIEW,

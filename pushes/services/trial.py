@@ -11,13 +11,14 @@ from typing import TYPE_CHECKING
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from pushes import permissions, snapshot
 from pushes.audit import audit_record
 from pushes.errors import Invalid, NotAllowed, WrongState
 from pushes.models import App, Push, TestAccountsChange
 from pushes.services.queue import DELIVER_PUSH, enqueue_on_commit
-from pushes.validation import parse_typed_accounts
+from pushes.validation import line_problem, parse_typed_accounts, schema_problem
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import User
@@ -42,13 +43,7 @@ _COPIED = (
 def push_send_test(*, push: Push, by: User) -> Push:
     """Send the push's content now to the app's test accounts, without review."""
     app = App.objects.select_for_update().get(pk=push.app_id)
-    if not app.test_accounts:
-        raise WrongState(
-            "This app has no test accounts. An admin can add up to "
-            f"{MAX_TEST_ACCOUNTS} on the app's Test accounts page."
-        )
-    if app.is_paused:
-        raise WrongState(f"“{app.name}” is paused: nothing is sent until an admin resumes it.")
+    _require_testable(app)
     test = Push(
         app=app,
         created_by=by,
@@ -65,7 +60,7 @@ def push_send_test(*, push: Push, by: User) -> Push:
         errors: dict[str, list[str]] = {}
         for problem in problems:
             name = "title" if "title" in problem.field else "content"
-            errors.setdefault(name, []).append(str(problem))
+            errors.setdefault(name, []).append(schema_problem(problem.field, problem.message))
         raise Invalid(errors)
     snap = snapshot.snapshot(test)
     now = timezone.now()
@@ -94,12 +89,28 @@ def push_send_test(*, push: Push, by: User) -> Push:
     return test
 
 
+def _require_testable(app: App) -> None:
+    if not app.test_accounts:
+        raise WrongState(
+            _(
+                "This app has no test accounts. An admin can add up to "
+                "%(max)s on the app's Test accounts page."
+            )
+            % {"max": MAX_TEST_ACCOUNTS}
+        )
+    if app.is_paused:
+        raise WrongState(
+            _("“%(app)s” is paused: nothing is sent until an admin resumes it.") % {"app": app.name}
+        )
+
+
 def _check_list(text: str) -> list[str]:
     typed = parse_typed_accounts(text)
-    messages = [f"Line {line}: {reason}" if line else reason for line, reason in typed.errors]
+    messages = [line_problem(line, reason) for line, reason in typed.errors]
     if not typed.errors and len(typed.accounts) > MAX_TEST_ACCOUNTS:
         messages.append(
-            f"{len(typed.accounts)} accounts: an app has at most {MAX_TEST_ACCOUNTS} test accounts."
+            _("%(count)s accounts: an app has at most %(max)s test accounts.")
+            % {"count": len(typed.accounts), "max": MAX_TEST_ACCOUNTS}
         )
     if messages:
         raise Invalid({"test_accounts": messages})
@@ -123,7 +134,7 @@ def app_test_accounts_propose(*, app: App, by: User, text: str) -> TestAccountsC
     """Propose a new list (one per line, at most 20). It replaces a pending proposal and
     takes effect only when another admin or reviewer approves it. None: nothing changes."""
     permissions.require_role(
-        app, by, permissions.ADMINS, "Only an admin of the app can change its test accounts."
+        app, by, permissions.ADMINS, _("Only an admin of the app can change its test accounts.")
     )
     accounts = _check_list(text)
     app = App.objects.select_for_update().get(pk=app.pk)
@@ -151,19 +162,19 @@ def app_test_accounts_decide(
     change = TestAccountsChange.objects.select_for_update().get(pk=change.pk)
     app = App.objects.select_for_update().get(pk=change.app_id)
     if change.status != TestAccountsChange.Status.PENDING:
-        raise WrongState(f"This change is {change.get_status_display().lower()} already.")
+        raise _already_decided(change)
     if change.proposed_by_id == by.pk:
         raise NotAllowed(
-            "You proposed this list: another admin or reviewer of the app must approve it."
+            _("You proposed this list: another admin or reviewer of the app must approve it.")
         )
     permissions.require_role(
         app,
         by,
         permissions.REVIEWERS,
-        "Only an admin or reviewer of the app can decide on this change.",
+        _("Only an admin or reviewer of the app can decide on this change."),
     )
     if not approve and not comment.strip():
-        raise Invalid({"comment": "Say why the list is rejected."})
+        raise Invalid({"comment": _("Say why the list is rejected.")})
     status = TestAccountsChange.Status.APPROVED if approve else TestAccountsChange.Status.REJECTED
     before = list(app.test_accounts)
     _close(change, by=by, status=status, comment=comment.strip())
@@ -197,13 +208,19 @@ def app_test_accounts_decide(
 def app_test_accounts_withdraw(*, change: TestAccountsChange, by: User) -> TestAccountsChange:
     change = TestAccountsChange.objects.select_for_update().get(pk=change.pk)
     if change.status != TestAccountsChange.Status.PENDING:
-        raise WrongState(f"This change is {change.get_status_display().lower()} already.")
+        raise _already_decided(change)
     permissions.require(
         change.proposed_by_id == by.pk or permissions.has_role(change.app, by, permissions.ADMINS),
-        "Only its author or an admin of the app can withdraw it.",
+        _("Only its author or an admin of the app can withdraw it."),
     )
     _close(change, by=by, status=TestAccountsChange.Status.WITHDRAWN)
     return change
+
+
+def _already_decided(change: TestAccountsChange) -> WrongState:
+    return WrongState(
+        _("This change is %(status)s already.") % {"status": change.get_status_display().lower()}
+    )
 
 
 def _close(change: TestAccountsChange, *, by: User, status: str, comment: str = "") -> None:
