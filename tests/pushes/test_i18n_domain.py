@@ -2,7 +2,7 @@
 
 The package validator words its reasons in English always (they are stored, printed by
 `validate_package` and answered by the sandbox); `localize` translates a finished reason
-where people read it. The tests marked `needs_catalog` check the Chinese itself and skip
+where people read it. The tests that call `require_catalog` check the Chinese itself and skip
 while the compiled zh-hans catalog does not have their msgids yet.
 """
 
