@@ -58,12 +58,13 @@ def _compiled_catalogs() -> None:
     checkout (no .mo files, perhaps no gettext) renders zh-hans too."""
     from console.catalogs import compile_stale
 
-    if compile_stale():
-        from django.utils.translation import trans_real
+    compiled = compile_stale()
+    if compiled:
+        from django.utils.translation.reloader import translation_file_changed
 
-        # Catalogs loaded before these were compiled would hide them.
-        trans_real._translations = {}
-        trans_real._default = None
+        # Catalogs loaded before these were compiled would hide them: forget them, as
+        # runserver does when a .mo file changes.
+        translation_file_changed(sender=None, file_path=compiled[0])
 
 
 @pytest.fixture(autouse=True)
