@@ -35,6 +35,7 @@ urlpatterns = [
     path("healthz", healthz, name="healthz"),
     # The language switcher of the top bar, for everyone (the login page has it too).
     path("language/", preferences.set_language, name="set-language"),
+    path("preferences/", preferences.preferences, name="preferences"),
     # The page scripts' translations, served as a same-origin script file (the CSP allows
     # no inline code). Only the project's own catalog: Django's admin strings stay out.
     path(

@@ -1,4 +1,5 @@
-"""The language switcher of the top bar: for everyone, signed in or not.
+"""A person's own settings: the language switcher of the top bar (for everyone, signed in or
+not) and the preferences page (language and time zone).
 
 A signed-in person's choice is stored on their profile (it then wins over the browser's
 Accept-Language on every device); the language cookie carries it for the login page and
@@ -10,13 +11,17 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from django.conf import settings
-from django.shortcuts import redirect
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import translation
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext
 from django.views.decorators.http import require_POST
 
-from console.preferences.forms import LanguageForm
+from console.access import signed_in
+from console.preferences.forms import LanguageForm, PreferencesForm
 from pushes import services
 
 if TYPE_CHECKING:
@@ -32,6 +37,38 @@ def set_language(request: HttpRequest) -> HttpResponse:
     language = form.cleaned_data["language"]
     if request.user.is_authenticated:
         services.user_preference_set(user=request.user, language=language)  # type: ignore[arg-type]
+    _remember(response, request, language)
+    return response
+
+
+@login_required
+def preferences(request: HttpRequest) -> HttpResponse:
+    user = signed_in(request)
+    stored = getattr(user, "preference", None)
+    initial = {
+        "language": getattr(stored, "language", ""),
+        "time_zone": getattr(stored, "time_zone", ""),
+    }
+    form = PreferencesForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        language = form.cleaned_data["language"]
+        services.user_preference_set(
+            user=user, language=language, time_zone=form.cleaned_data["time_zone"]
+        )
+        response = redirect("preferences")
+        if language:
+            _remember(response, request, language)
+        else:  # the browser's language again, not this browser's last choice
+            response.delete_cookie(
+                settings.LANGUAGE_COOKIE_NAME, path=settings.LANGUAGE_COOKIE_PATH
+            )
+        messages.success(request, gettext("Preferences saved."))
+        return response
+    return render(request, "console/preferences/preferences.html", {"form": form})
+
+
+def _remember(response: HttpResponse, request: HttpRequest, language: str) -> None:
+    """Speak `language` from here on, and keep it in the cookie for this browser."""
     translation.activate(language)
     response.set_cookie(
         settings.LANGUAGE_COOKIE_NAME,
@@ -43,7 +80,6 @@ def set_language(request: HttpRequest) -> HttpResponse:
         httponly=settings.LANGUAGE_COOKIE_HTTPONLY,
         samesite=settings.LANGUAGE_COOKIE_SAMESITE,
     )
-    return response
 
 
 def _next_url(request: HttpRequest) -> str:

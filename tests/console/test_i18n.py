@@ -25,6 +25,7 @@ from django.test import Client
 from django.urls import reverse
 from django.utils.translation.template import templatize
 
+from console.preferences.forms import time_zone_names
 from pushes.models import (
     AccountPackage,
     App,
@@ -329,6 +330,7 @@ def world(
     world.data = _stored_text() | {u.get_username() for u in people.values()}
     world.data |= {text.upper() for text in world.data}  # the iOS mockup's app name
     world.data |= _unmarked_domain_text()
+    world.data |= set(time_zone_names())  # the preferences page lists every zone
     return world
 
 
@@ -354,6 +356,7 @@ def _pages(world: World) -> list[tuple[str, str]]:
         ("marketer", reverse("console:notification-list")),
         ("reviewer", reverse("console:notification-list")),
         ("marketer", reverse("console:sandbox-inbox")),
+        ("marketer", reverse("preferences")),
     ]
 
 
@@ -485,6 +488,50 @@ def test_a_stored_time_zone_shows_times_in_it(client: Client, app: App, marketer
     html = client.get(reverse("console:push-list")).content.decode()
 
     assert "2026-03-02 07:30" in html
+
+
+def test_the_preferences_page_stores_language_and_time_zone(client: Client, marketer: User) -> None:
+    client.force_login(marketer)
+    page = client.get(reverse("preferences"), headers=ZH).content.decode()
+    assert "时区" in page and '<option value="Asia/Shanghai">Asia/Shanghai</option>' in page
+
+    response = client.post(
+        reverse("preferences"), {"language": "zh-hans", "time_zone": "Asia/Shanghai"}
+    )
+
+    assert response.status_code == 302
+    stored = UserPreference.objects.get(user=marketer)
+    assert (stored.language, stored.time_zone) == ("zh-hans", "Asia/Shanghai")
+    assert "偏好设置已保存。" in client.get(reverse("preferences")).content.decode()
+
+
+def test_clearing_the_language_gives_the_browser_its_say_again(
+    client: Client, marketer: User
+) -> None:
+    UserPreference.objects.create(user=marketer, language="zh-hans")
+    client.force_login(marketer)
+
+    response = client.post(reverse("preferences"), {"language": "", "time_zone": ""})
+
+    assert response.cookies[settings.LANGUAGE_COOKIE_NAME].value == ""  # deleted
+    assert UserPreference.objects.get(user=marketer).language == ""
+    html = client.get(reverse("console:app-list"), headers={"Accept-Language": "en"})
+    assert '<html lang="en">' in html.content.decode()
+
+
+def test_an_unknown_time_zone_is_refused(client: Client, marketer: User) -> None:
+    client.force_login(marketer)
+
+    response = client.post(reverse("preferences"), {"language": "", "time_zone": "Mars/Olympus"})
+
+    assert response.status_code == 200
+    assert not UserPreference.objects.exists()
+
+
+def test_the_preferences_page_needs_a_login(client: Client, db: None) -> None:
+    response = client.get(reverse("preferences"))
+
+    assert response.status_code == 302 and response["Location"].startswith(reverse("login"))
 
 
 # The page scripts' catalog ---------------------------------------------------------------

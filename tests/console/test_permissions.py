@@ -322,6 +322,7 @@ def test_every_url_is_in_a_matrix_here() -> None:
         "healthz",
         "set-language",  # tests/console/test_i18n.py: anyone, signed in or not
         "javascript-catalog",  # tests/console/test_i18n.py
+        "preferences",  # tests/console/test_i18n.py: each person's own
         "admin",  # the whole site: staff only
         "sandbox",
     }
