@@ -36,7 +36,7 @@ def set_language(request: HttpRequest) -> HttpResponse:
         return response
     language = form.cleaned_data["language"]
     if request.user.is_authenticated:
-        services.user_preference_set(user=request.user, language=language)  # type: ignore[arg-type]
+        services.user_preference_set(user=signed_in(request), language=language)
     _remember(response, request, language)
     return response
 
