@@ -68,6 +68,7 @@ PY_KEYWORDS: dict[str, Any] = {
     "gettext": None,
     "gettext_lazy": None,
     "gettext_noop": None,
+    "N_": None,  # gettext_noop's short name (console/management/commands/makemessages.py)
     "ngettext": (1, 2),
     "ngettext_lazy": (1, 2),
     "pgettext": ((1, "c"), 2),
