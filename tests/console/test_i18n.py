@@ -42,7 +42,7 @@ from pushes.services import (
     push_approve,
     push_submit,
 )
-from tests.factories import PackageFactory, make_push
+from tests.factories import PackageFactory, UserFactory, make_push
 from tests.sandbox.helpers import account_push, signed_post
 
 if TYPE_CHECKING:
@@ -489,6 +489,21 @@ def test_a_stored_time_zone_shows_times_in_it(client: Client, app: App, marketer
     html = client.get(reverse("console:push-list")).content.decode()
 
     assert "2026-03-02 07:30" in html
+
+
+def test_a_time_zone_stays_with_its_owner(client: Client, app: App, marketer: User) -> None:
+    """Time zones are activated per thread: the next request may be someone else's."""
+    make_push(app=app, author=marketer)
+    Push.objects.update(created_at="2026-03-01T23:30:00Z")
+    UserPreference.objects.create(user=marketer, time_zone="Asia/Shanghai")
+    other = Client()
+    other.force_login(cast("User", UserFactory(username="ulla", is_staff=True)))
+    client.force_login(marketer)
+
+    client.get(reverse("console:push-list"))
+    html = other.get(reverse("console:push-list")).content.decode()
+
+    assert "2026-03-01 23:30" in html
 
 
 def test_the_preferences_page_stores_language_and_time_zone(client: Client, marketer: User) -> None:
