@@ -6,9 +6,11 @@ from typing import TYPE_CHECKING, Any
 import factory
 from django.contrib.auth import get_user_model
 
-from pushes.models import AccountPackage, App, Gateway, Membership, Push, Role
+from pushes.models import AccountPackage, App, Gateway, Membership, Push, PushResults, Role
 
 if TYPE_CHECKING:
+    from datetime import datetime
+
     from django.contrib.auth.models import User
 
 
@@ -71,3 +73,26 @@ def make_push(*, app: App, author: User, accounts: str = "alice\nbob\n", **field
     }
     values.update(fields)
     return push_save_draft(app=app, by=author, fields=PushFields(**values))
+
+
+def make_sent_push(
+    *,
+    app: App,
+    author: User,
+    at: datetime,
+    accounts: int = 10,
+    funnel: tuple[int, int, int, int] | None = (10, 8, 6, 3),
+    title: str = "Spring sale",
+    **fields: Any,
+) -> Push:
+    """A push sent at `at` to `accounts` accounts, with (planned, sent, reached, clicked)
+    devices as its delivery results (none yet when funnel is None), straight in the tables."""
+    values: dict[str, Any] = {"status": Push.Status.SENT, "sent_at": at, "total_count": accounts}
+    values.update(fields)
+    push = Push.objects.create(app=app, created_by=author, title=title, **values)
+    if funnel is not None:
+        planned, sent, arrived, clicked = funnel
+        PushResults.objects.create(
+            push=push, planned=planned, sent=sent, arrived=arrived, clicked=clicked, as_of=at
+        )
+    return push

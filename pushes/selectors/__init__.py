@@ -14,6 +14,14 @@ from pushes.selectors.apps import (
     roles_by_app,
     unread_notification_count,
 )
+from pushes.selectors.dashboard import (
+    DASHBOARD_WINDOWS,
+    Dashboard,
+    DayFigures,
+    Figures,
+    TopPush,
+    app_dashboard,
+)
 from pushes.selectors.packages import (
     package_get_for_app,
     package_list_for_app,
@@ -56,6 +64,12 @@ from pushes.selectors.review import (
 )
 
 __all__ = [
+    "DASHBOARD_WINDOWS",
+    "Dashboard",
+    "DayFigures",
+    "Figures",
+    "TopPush",
+    "app_dashboard",
     "ChannelRow",
     "Results",
     "Step",
