@@ -324,6 +324,8 @@ SANDBOX_AUTH_FAILURE_LIMIT = env_int("SANDBOX_AUTH_FAILURE_LIMIT", 10)
 SANDBOX_AUTH_FAILURE_WINDOW_SECONDS = env_int("SANDBOX_AUTH_FAILURE_WINDOW_SECONDS", 60)
 # The sandbox's own hourly limit on statistics calls per app, as TPNS's (tpns-api.md §10).
 SANDBOX_STATISTICS_CALLS_PER_HOUR = env_int("SANDBOX_STATISTICS_CALLS_PER_HOUR", 200)
+# Push plans an app may create a day (add_plan_push), as TPNS's.
+SANDBOX_PLANS_PER_DAY = env_int("SANDBOX_PLANS_PER_DAY", 200)
 
 EMAIL_BACKEND = os.getenv("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = os.getenv("DEFAULT_FROM_EMAIL", "pushdeck@localhost")

@@ -19,6 +19,7 @@ pages = [
     if settings.SANDBOX_ENABLED
     else path("sandbox-inbox/", page_not_found, {"exception": Http404()}, name="sandbox-inbox"),
     path("", include("console.packages.urls")),
+    path("", include("console.plans.urls")),
     path("", include("console.pushes.urls")),
     path("", include("console.review.urls")),
 ]

@@ -40,7 +40,10 @@ def _android_action(push: Push) -> dict[str, Any] | None:
     return None
 
 
-def build_request(push: Push, *, upload_id: int | None = None) -> PushRequest:
+def build_request(
+    push: Push, *, upload_id: int | None = None, plan_id: str | None = None
+) -> PushRequest:
+    """The push call; `upload_id` and the plan's `plan_id` are added when it is sent."""
     target = target_for(push)
     android: dict[str, Any] | None = None
     action = _android_action(push)
@@ -70,6 +73,7 @@ def build_request(push: Push, *, upload_id: int | None = None) -> PushRequest:
         expire_time=push.expire_time,
         send_time=send_time,
         environment="product" if push.app.platform == "ios" else None,
+        plan_id=plan_id,
     )
 
 
@@ -94,6 +98,8 @@ def snapshot(push: Push) -> dict[str, Any]:
         # Where it goes: moving the app to another gateway or AccessID voids approvals.
         "gateway": {"name": push.app.gateway, "access_id": push.app.access_id},
         "is_test": push.is_test,
+        # The plan it counts in (only when there is one, so older hashes stay valid).
+        **({"plan": str(push.plan.code)} if push.plan is not None else {}),
     }
 
 

@@ -16,6 +16,7 @@ from pushes.services import (
     package_apply_retention,
     package_requeue_stale,
     package_validate,
+    plan_register,
     push_cancel_at_gateway,
     push_deliver,
     push_fail_after_retries,
@@ -23,7 +24,7 @@ from pushes.services import (
     results_refresh_from_gateway,
 )
 from pushes.services.delivery import sweep as run_sweep
-from pushes.tpns.errors import TransientTpnsError
+from pushes.tpns.errors import PermanentTpnsError, TransientTpnsError, UnknownOutcomeTpnsError
 
 
 @shared_task(bind=True, acks_late=True)
@@ -105,6 +106,17 @@ def validate_package(package_id: int) -> None:
 def refresh_results(push_id: int) -> str:
     """Read one sent push's statistics from its gateway and keep them."""
     return results_refresh_from_gateway(push_id=push_id)
+
+
+@shared_task(bind=True, acks_late=True, max_retries=8)
+def register_plan(self: Task, plan_id: int) -> str:
+    """Give a new plan its gateway id; a busy gateway is tried again with backoff."""
+    try:
+        return plan_register(plan_id=plan_id).plan_id
+    except (TransientTpnsError, UnknownOutcomeTpnsError) as exc:
+        raise self.retry(countdown=min(600, 10 * 2**self.request.retries), exc=exc) from exc
+    except PermanentTpnsError:
+        return ""  # noted on the plan; delivery tries again before a push in it is sent
 
 
 @shared_task

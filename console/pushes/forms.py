@@ -14,8 +14,14 @@ from django.utils.text import format_lazy
 from django.utils.timezone import localtime
 from django.utils.translation import gettext_lazy as _
 
-from pushes.models import ACCOUNT_TYPES, AccountPackage, App, Push, account_type_label
-from pushes.selectors import CONTENT_LIMITS, MAX_EXPIRE_TIME, TITLE_LIMITS, package_for_app
+from pushes.models import ACCOUNT_TYPES, AccountPackage, App, Plan, Push, account_type_label
+from pushes.selectors import (
+    CONTENT_LIMITS,
+    MAX_EXPIRE_TIME,
+    TITLE_LIMITS,
+    package_for_app,
+    plan_choices,
+)
 from pushes.services import IOS_OPEN_ACTION, PushFields
 
 if TYPE_CHECKING:
@@ -113,9 +119,21 @@ class PushForm(forms.Form):
         help_text=_("The URL (https://…) or the intent (e.g. xgscheme://com.example/notify?x=1)."),
     )
 
+    plan = forms.ModelChoiceField(
+        label=_("Push plan"),
+        queryset=Plan.objects.none(),
+        to_field_name="code",
+        required=False,
+        empty_label=_("No plan"),
+        help_text=_("Optional: group this push with others to read their results together."),
+    )
+
     def __init__(self, *args: Any, app: App, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.app = app
+        plan_field = self.fields["plan"]
+        assert isinstance(plan_field, forms.ModelChoiceField)
+        plan_field.queryset = plan_choices(app)
         self.fields["title"].widget.attrs.update(
             {"data-limits": json.dumps(TITLE_LIMITS), "autocomplete": "off"}
         )
@@ -222,6 +240,7 @@ class PushForm(forms.Form):
             custom_content=data.get("custom_content") or {},
             open_action=data["open_action"],
             open_target=data.get("open_target") or "",
+            plan=data.get("plan"),
         )
 
     # Showing input -----------------------------------------------------------------
@@ -261,6 +280,7 @@ class PushForm(forms.Form):
             "custom_content": dict(push.custom_content or {}),
             "open_action": push.open_action,
             "open_target": push.open_target,
+            "plan": str(push.plan.code) if push.plan_id is not None and push.plan else "",
         }
 
     @property
@@ -345,6 +365,14 @@ class _UserChoiceField(forms.ModelChoiceField):  # type: ignore[type-arg]
 
 
 class PushFilterForm(forms.Form):
+    q = forms.CharField(
+        label=_("Search"),
+        required=False,
+        max_length=200,
+        widget=forms.TextInput(
+            attrs={"type": "search", "placeholder": _("Push ID, code or title")}
+        ),
+    )
     app = forms.ModelChoiceField(
         queryset=App.objects.none(),
         label=_("App"),
@@ -389,4 +417,5 @@ class PushFilterForm(forms.Form):
             "author_id": author.pk if author else None,
             "created_from": data.get("created_from"),
             "created_to": data.get("created_to"),
+            "q": (data.get("q") or "").strip(),
         }

@@ -12,6 +12,7 @@ urlpatterns = [
         name="push-check-accounts",
     ),
     path("pushes/", views.push_list, name="push-list"),
+    path("pushes/export.csv", views.push_export, name="push-export"),
     path("pushes/<uuid:code>/", views.push_detail, name="push-detail"),
     path("pushes/<uuid:code>/status/", views.push_status, name="push-status"),
     path("pushes/<uuid:code>/edit/", views.push_edit, name="push-edit"),

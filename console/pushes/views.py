@@ -8,15 +8,16 @@ from typing import TYPE_CHECKING, Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import JsonResponse
+from django.http import JsonResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import number_format
 from django.utils.html import format_html
+from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_GET, require_POST
 
 from console.access import (
     ADMINS,
@@ -27,10 +28,11 @@ from console.access import (
     get_push_for_user,
     signed_in,
 )
+from console.pushes.export import push_csv
 from console.pushes.forms import PushFilterForm, PushForm
 from pushes import models, permissions, selectors
 from pushes.errors import ContentChanged, Invalid, WrongState
-from pushes.models import App, Push
+from pushes.models import App, Push, Role
 from pushes.selectors import package_list_valid
 from pushes.services import (
     MAX_TEST_ACCOUNTS,
@@ -44,6 +46,7 @@ from pushes.services import (
 if TYPE_CHECKING:
     from uuid import UUID
 
+    from django.contrib.auth.models import User
     from django.http import HttpRequest, HttpResponse
 
 PER_PAGE = 25
@@ -347,19 +350,16 @@ def push_results_refresh_view(request: HttpRequest, code: UUID) -> HttpResponse:
 @login_required
 def push_list(request: HttpRequest) -> HttpResponse:
     user = signed_in(request)
-    form = PushFilterForm(
-        request.GET or None,
-        apps=selectors.apps_for_push_list(user=user),
-        authors=selectors.push_authors_for_user(user=user),
-    )
-    filters = form.filters() if form.is_bound else {}
+    form, filters = _list_filters(request, user)
     pushes = selectors.push_list_for_user(user=user, **filters)
     page = Paginator(pushes, PER_PAGE).get_page(request.GET.get("page"))
     roles = selectors.roles_by_app(user=user)
+    # Staff are admins of the apps they are not members of: no query per push to say so.
+    other_apps_role = Role.ADMIN if permissions.is_staff(user) else None
     editable = {
         push.pk
         for push in page.object_list
-        if permissions.can_edit(push, user, role=roles.get(push.app_id) or push.app.role_of(user))
+        if permissions.can_edit(push, user, role=roles.get(push.app_id) or other_apps_role)
     }
     params = request.GET.copy()
     params.pop("page", None)
@@ -372,3 +372,29 @@ def push_list(request: HttpRequest) -> HttpResponse:
         "authorable_apps": selectors.apps_user_can_push(user=user)[:5],
     }
     return render(request, "console/pushes/push_list.html", context)
+
+
+@login_required
+@require_GET
+def push_export(request: HttpRequest) -> StreamingHttpResponse:
+    """The list as filtered, as a CSV file written while it is read: any number of rows."""
+    user = signed_in(request)
+    _form, filters = _list_filters(request, user)
+    pushes = selectors.push_list_for_user(user=user, **filters)
+    response = StreamingHttpResponse(
+        push_csv(pushes, zone=timezone.get_current_timezone()),
+        content_type="text/csv; charset=utf-8",
+    )
+    filename = f"pushes-{timezone.localdate():%Y-%m-%d}.csv"
+    response["Content-Disposition"] = content_disposition_header(True, filename)
+    return response
+
+
+def _list_filters(request: HttpRequest, user: User) -> tuple[PushFilterForm, dict[str, Any]]:
+    """The filter form of the list and its valid filters (none when nothing is asked)."""
+    form = PushFilterForm(
+        request.GET or None,
+        apps=selectors.apps_for_push_list(user=user),
+        authors=selectors.push_authors_for_user(user=user),
+    )
+    return form, form.filters() if form.is_bound else {}

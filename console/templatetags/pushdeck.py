@@ -6,6 +6,7 @@ from django import template
 
 from pushes import permissions, selectors
 from pushes.models import Push
+from pushes.selectors.results import CHANNEL_NAMES
 
 register = template.Library()
 
@@ -45,4 +46,16 @@ def push_timeline(context: dict[str, Any], push: Push) -> dict[str, Any]:
 def share_of(part: int | None, whole: int | None) -> str:
     """`12.5%`: part as a share of whole, or an en dash when there is no whole."""
     value = selectors.rate(part or 0, whole or 0)
+    return "–" if value is None else f"{value:g}%"
+
+
+@register.filter
+def channel_name(channel: str) -> str:
+    """A vendor channel's name (`hw` → Huawei), as the results card words it."""
+    return str(CHANNEL_NAMES.get(channel, channel))
+
+
+@register.filter
+def percent(value: float | None) -> str:
+    """`18%` or `12.5%` (one decimal at most), an en dash for no value."""
     return "–" if value is None else f"{value:g}%"

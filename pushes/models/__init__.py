@@ -8,6 +8,7 @@ from pushes.models.audit import AuditEvent
 from pushes.models.base import TimestampedModel
 from pushes.models.health import GatewayCallBudget, HealthPing
 from pushes.models.package import AccountPackage
+from pushes.models.plan import Plan
 from pushes.models.preference import UserPreference
 from pushes.models.push import Approval, DeliveryAttempt, Notification, Push, PushRevision
 from pushes.models.results import ChannelResult, PushResults, ResultSample
@@ -21,6 +22,7 @@ __all__ = [
     "DeliveryAttempt",
     "Notification",
     "Push",
+    "Plan",
     "PushRevision",
     "PushResults",
     "ResultSample",

@@ -102,6 +102,10 @@ class Push(TimestampedModel):
     review_comment = models.TextField(blank=True)
     approved_hash = models.CharField(max_length=64, blank=True)
 
+    plan = models.ForeignKey(
+        "pushes.Plan", null=True, blank=True, on_delete=models.PROTECT, related_name="pushes"
+    )
+
     # Delivery.
     generated_package = models.ForeignKey(
         AccountPackage, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"

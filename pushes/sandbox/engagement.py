@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
+from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 
 if TYPE_CHECKING:
@@ -34,6 +35,8 @@ ANDROID_CHANNELS: tuple[tuple[str, int], ...] = (
 CHANNELS = (*(name for name, _ in ANDROID_CHANNELS), IOS_CHANNEL)
 # No event is drawn later than this many mean delays after delivery.
 MAX_DELAY_FACTOR = 10
+# The longest mean delay a model may have: a day.
+MAX_DELAY_SECONDS = 86_400
 
 
 def channel_for(*, platform: str, token: str) -> str:
@@ -74,8 +77,19 @@ class Outcome:
     cleared_at: datetime | None = None
 
 
-def problems(*, arrival_rate: float, click_rate: float, clear_rate: float) -> dict[str, str]:
-    """Field → what is wrong with an engagement model, empty when it is valid."""
+def problems(
+    *,
+    arrival_rate: float,
+    click_rate: float,
+    clear_rate: float,
+    arrival_delay_seconds: float = 0,
+    engage_delay_seconds: float = 0,
+) -> dict[str, str]:
+    """Field → what is wrong with an engagement model, empty when it is valid.
+
+    Rates are shares (0 to 1); the wording names them as percentages, which reads the same
+    whether a form shows shares or percentages.
+    """
     found: dict[str, str] = {}
     for name, value in (
         ("arrival_rate", arrival_rate),
@@ -83,9 +97,17 @@ def problems(*, arrival_rate: float, click_rate: float, clear_rate: float) -> di
         ("clear_rate", clear_rate),
     ):
         if not 0 <= value <= 1:
-            found[name] = _("Enter a rate between 0 and 1.")
+            found[name] = _("Enter a rate between 0 and 100%.")
     if "click_rate" not in found and "clear_rate" not in found and click_rate + clear_rate > 1:
-        found["clear_rate"] = _("The click rate and the clear rate together must not pass 1.")
+        found["clear_rate"] = _("The click rate and the clear rate together must not pass 100%.")
+    for name, seconds in (
+        ("arrival_delay_seconds", arrival_delay_seconds),
+        ("engage_delay_seconds", engage_delay_seconds),
+    ):
+        if not 0 <= seconds <= MAX_DELAY_SECONDS:
+            found[name] = _("Enter a delay between 0 and %(max)s seconds.") % {
+                "max": number_format(MAX_DELAY_SECONDS, force_grouping=True)
+            }
     return found
 
 

@@ -1,4 +1,4 @@
-"""The exceptions the sandbox turns into TPNS error answers."""
+"""The exceptions the sandbox turns into TPNS error answers, and the Sandbox page's refusals."""
 
 from __future__ import annotations
 
@@ -19,3 +19,7 @@ class SandboxError(Exception):
 
 class SandboxAuthError(SandboxError):
     """A refused caller: answered with SANDBOX_AUTH_FAILURE_STATUS and counted by the throttle."""
+
+
+class AlreadyHandled(Exception):
+    """Open on a delivery already dismissed, or Dismiss on one already opened."""

@@ -214,6 +214,7 @@ class FaultPlan(models.Model):
         PUSH_RECORD = "get_push_record", "v3/statistics/get_push_record"
         TASK_STAT = "get_push_task_stat_channel", "v3/statistics/get_push_task_stat_channel"
         GROUP_STAT = "get_push_group_stat_channel", "v3/statistics/get_push_group_stat_channel"
+        ADD_PLAN = "add_plan_push", "v3/push/plan/add_plan_push"
         CANCEL = "cancel_timing_task", "v3/push/cancel_timing_task"
 
     class Action(models.TextChoices):
@@ -258,3 +259,20 @@ class StatisticsCalls(models.Model):
 
     def __str__(self) -> str:
         return f"{self.app_id} {self.hour:%Y-%m-%d %H}h: {self.calls}"
+
+
+class SandboxPlan(models.Model):
+    """A push plan made by `v3/push/plan/add_plan_push`; pushes name it in `plan_id`."""
+
+    app = models.ForeignKey(SandboxApp, on_delete=models.CASCADE, related_name="plans")
+    plan_id = models.CharField(max_length=20, unique=True)
+    name = models.CharField(max_length=60)
+    describe = models.CharField(max_length=300)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["app", "created_at"], name="sandbox_plan_app_created")]
+
+    def __str__(self) -> str:
+        return f"{self.plan_id} {self.name}"

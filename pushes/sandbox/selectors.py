@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from django.db.models import Prefetch
+from django.db.models import Case, Exists, F, OuterRef, Prefetch, Q, When
+from django.utils import timezone
 
 from pushes.sandbox.models import AccountBinding, Delivery, Device, SandboxApp, SandboxPush
 
@@ -68,21 +69,53 @@ def push_records(
 
 
 def inbox_devices(
-    *, app: SandboxApp, limit: int = 50, deliveries_per_device: int = 10
+    *,
+    app: SandboxApp,
+    limit: int = 50,
+    deliveries_per_device: int = 10,
+    now: datetime | None = None,
 ) -> list[Device]:
-    """Newest devices, each with `.bindings` and `.recent_deliveries` (newest first)."""
-    recent = Delivery.objects.select_related("push").order_by("-delivered_at", "-id")[
-        :deliveries_per_device
-    ]
+    """The newest `limit` devices, listed oldest first, each with `.bindings` (each with
+    `is_latest`: the account's latest device, where a push to its latest device goes) and
+    `.recent_deliveries` (newest first, with `arrived_by_now`, `clicked_by_now` and
+    `cleared_by_now`: the event times that have come, else None)."""
+    now = now or timezone.now()
+    recent = (
+        Delivery.objects.select_related("push")
+        .annotate(
+            arrived_by_now=_if_come("arrived_at", now),
+            clicked_by_now=_if_come("clicked_at", now),
+            cleared_by_now=_if_come("cleared_at", now),
+        )
+        .order_by("-delivered_at", "-id")[:deliveries_per_device]
+    )
+    newer = AccountBinding.objects.filter(
+        app=OuterRef("app"), account=OuterRef("account"), account_type=OuterRef("account_type")
+    ).filter(
+        Q(bound_at__gt=OuterRef("bound_at"))
+        | Q(bound_at=OuterRef("bound_at"), id__gt=OuterRef("id"))
+    )
+    bindings = AccountBinding.objects.annotate(is_latest=~Exists(newer)).order_by("account_type")
+    newest = Device.objects.filter(app=app).order_by("-created_at", "-id")[:limit]
     devices = (
-        Device.objects.filter(app=app)
+        Device.objects.filter(pk__in=list(newest.values_list("pk", flat=True)))
         .prefetch_related(
-            Prefetch("bindings", queryset=AccountBinding.objects.order_by("account_type")),
+            Prefetch("bindings", queryset=bindings),
             Prefetch("deliveries", queryset=recent, to_attr="recent_deliveries"),
         )
-        .order_by("-created_at", "-id")
+        .order_by("created_at", "id")
     )
-    return list(devices[:limit])
+    return list(devices)
+
+
+def _if_come(field: str, now: datetime) -> Case:
+    """The event's time once it has come, else None (the model sets some ahead)."""
+    return Case(When(**{f"{field}__lte": now}, then=F(field)), default=None)
+
+
+def inbox_delivery(*, app: SandboxApp, delivery_id: int) -> Delivery | None:
+    """One delivery to one of the app's devices, for the inbox's Open and Dismiss."""
+    return Delivery.objects.filter(pk=delivery_id, device__app=app).select_related("device").first()
 
 
 def inbox_pushes(*, app: SandboxApp) -> QuerySet[SandboxPush]:

@@ -1,27 +1,33 @@
-"""Writes of the sandbox gateway: apps, devices, bindings, packages, pushes and fault plans."""
+"""Writes of the sandbox gateway: apps, devices, bindings, packages, pushes and fault plans,
+and what the console's Sandbox page changes (engagement model, devices, Open and Dismiss)."""
 
 from __future__ import annotations
 
 import os
 import secrets
 from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import TYPE_CHECKING, Any, BinaryIO, cast
 from uuid import uuid4
 
 from django.conf import settings
 from django.core.cache import cache
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db.models import Case, F, Q, Value, When
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from pushes import crypto
 from pushes.sandbox import delivery, engagement, uploads
-from pushes.sandbox.errors import SandboxError
+from pushes.sandbox.errors import AlreadyHandled, SandboxError
 from pushes.sandbox.models import (
     AccountBinding,
+    Delivery,
     Device,
     FaultPlan,
     SandboxApp,
+    SandboxPlan,
     SandboxPush,
     Upload,
 )
@@ -448,3 +454,154 @@ def _sandbox_app(app: SandboxApp | str | Any) -> SandboxApp:
         return app
     access_id = app if isinstance(app, str) else app.access_id
     return SandboxApp.objects.get(access_id=access_id)
+
+
+# --- the console's Sandbox page ------------------------------------------------------------
+
+PLATFORMS = ("android", "ios")
+MAX_TOKEN_CHARS = 36
+
+
+def app_set_engagement(
+    *,
+    app: SandboxApp,
+    arrival_rate: float,
+    click_rate: float,
+    clear_rate: float,
+    arrival_delay_seconds: int,
+    engage_delay_seconds: int,
+) -> SandboxApp:
+    """Change what the app's devices do with the notifications it sends from now on.
+
+    Rates are shares (0–1); problems are raised per field (engagement.problems).
+    """
+    values: dict[str, float | int] = {
+        "arrival_rate": arrival_rate,
+        "click_rate": click_rate,
+        "clear_rate": clear_rate,
+        "arrival_delay_seconds": arrival_delay_seconds,
+        "engage_delay_seconds": engage_delay_seconds,
+    }
+    found = engagement.problems(**values)
+    if found:
+        raise ValidationError(found)
+    for name, value in values.items():
+        setattr(app, name, value)
+    app.full_clean()
+    app.save(update_fields=list(values))
+    return app
+
+
+def device_add(
+    *,
+    app: SandboxApp,
+    platform: str = "android",
+    token: str = "",
+    label: str = "",
+    account: str = "",
+    account_type: int = 0,
+) -> Device:
+    """Register a device (a new random token unless one is given), bound to `account` if any."""
+    found = _device_problems(app, platform=platform, token=token, account=account)
+    if account_type < 0:
+        found["account_type"] = gettext("An account type is 0 or more.")
+    if found:
+        raise ValidationError(found)
+    try:
+        with transaction.atomic():
+            device = register_device(app=app, token=token or None, platform=platform, label=label)
+            if account:
+                bind(app=app, account=account, account_type=account_type, device=device)
+    except IntegrityError as exc:  # the same token, registered at the same moment
+        raise ValidationError({"token": _token_taken()}) from exc
+    return device
+
+
+def _device_problems(app: SandboxApp, *, platform: str, token: str, account: str) -> dict[str, str]:
+    found: dict[str, str] = {}
+    if platform not in PLATFORMS:
+        found["platform"] = gettext("Choose Android or iOS.")
+    if len(token) > MAX_TOKEN_CHARS:
+        found["token"] = gettext("A device token has at most %(max)s characters.") % {
+            "max": MAX_TOKEN_CHARS
+        }
+    elif token and Device.objects.filter(app=app, token=token).exists():
+        found["token"] = _token_taken()
+    if len(account) > MAX_ACCOUNT_CHARS:
+        found["account"] = gettext("An account has at most %(max)s characters.") % {
+            "max": MAX_ACCOUNT_CHARS
+        }
+    return found
+
+
+def _token_taken() -> str:
+    return gettext("A device with this token is already registered.")
+
+
+def delivery_open(*, delivery: Delivery, now: datetime | None = None) -> Delivery:
+    """A person opened the notification on the device: clicked now, and arrived by now.
+
+    Raises AlreadyHandled when it was dismissed already; opening it again changes nothing.
+    """
+    return _handle(delivery, field="clicked_at", other="cleared_at", now=now or timezone.now())
+
+
+def delivery_dismiss(*, delivery: Delivery, now: datetime | None = None) -> Delivery:
+    """A person dismissed the notification: cleared now, and arrived by now.
+
+    Raises AlreadyHandled when it was opened already; dismissing it again changes nothing.
+    """
+    return _handle(delivery, field="cleared_at", other="clicked_at", now=now or timezone.now())
+
+
+def _handle(delivery: Delivery, *, field: str, other: str, now: datetime) -> Delivery:
+    # One conditional UPDATE: a second press, or a race with the other button, changes
+    # nothing. A person's action replaces the model's events still to come (engagement.py
+    # draws a click or a clear, never both).
+    handled = Q(**{f"{field}__lte": now}) | Q(**{f"{other}__lte": now})
+    not_arrived = Q(arrived_at__isnull=True) | Q(arrived_at__gt=now)
+    changed = (
+        Delivery.objects.filter(pk=delivery.pk)
+        .exclude(handled)
+        .update(
+            **{field: now, other: None},
+            arrived_at=Case(When(not_arrived, then=Value(now)), default=F("arrived_at")),
+        )
+    )
+    delivery.refresh_from_db(fields=["arrived_at", "clicked_at", "cleared_at"])
+    if not changed:
+        blocked = getattr(delivery, other)
+        if blocked is not None and blocked <= now:
+            raise AlreadyHandled(other)
+    return delivery
+
+
+# --- push plans -------------------------------------------------------------------------
+
+
+MAX_PLAN_NAME_CHARS = 60
+MAX_PLAN_DESCRIBE_CHARS = 300
+
+
+def plan_create(*, app: SandboxApp, name: str, describe: str) -> SandboxPlan:
+    """`v3/push/plan/add_plan_push`: at most SANDBOX_PLANS_PER_DAY a day per app, as TPNS."""
+    name, describe = name.strip(), describe.strip()
+    if not name or len(name) > MAX_PLAN_NAME_CHARS or len(describe) > MAX_PLAN_DESCRIBE_CHARS:
+        raise SandboxError(codes.INVALID_PARAMETER)
+    since = timezone.now() - timedelta(days=1)
+    with transaction.atomic():
+        # Serialise an app's plan creations so the daily count holds across processes.
+        SandboxApp.objects.select_for_update().filter(pk=app.pk).first()
+        made = SandboxPlan.objects.filter(app=app, created_at__gte=since).count()
+        if made >= settings.SANDBOX_PLANS_PER_DAY:
+            raise SandboxError(codes.REQUEST_TOO_FAST)
+        plan = SandboxPlan(app=app, name=name, describe=describe)
+        plan.plan_id = str(SandboxPlan.objects.count() + 1)
+        for _attempt in range(5):
+            try:
+                with transaction.atomic():
+                    plan.save()
+                return plan
+            except IntegrityError:
+                plan.pk, plan.plan_id = None, str(int(plan.plan_id) + 1 + secrets.randbelow(9))
+    raise SandboxError(codes.INVOKE_SERVICE_ERROR)

@@ -11,6 +11,7 @@ urlpatterns = [
     path("v3/push/app", views.push_app, name="push-app"),
     path("v3/push/package/upload", views.package_upload, name="package-upload"),
     path("v3/push/cancel_timing_task", views.cancel_timing_task, name="cancel-timing-task"),
+    path("v3/push/plan/add_plan_push", views.add_plan_push, name="add-plan-push"),
     path("v3/device/account/batchoperate", views.account_batchoperate, name="account-batchoperate"),
     path("v3/device/account/query", views.account_query, name="account-query"),
     path("v3/statistics/get_push_record", views.get_push_record, name="get-push-record"),

@@ -433,6 +433,33 @@ def _stat_answer(rows: list[dict[str, Any]]) -> dict[str, Any]:
     return {"retCode": codes.OK, "errMsg": codes.message_for(codes.OK), "pushStatDataAll": rows}
 
 
+# --- v3/push/plan/add_plan_push -----------------------------------------------------------
+
+
+@sandbox_endpoint(Endpoint.ADD_PLAN)
+def add_plan_push(request: HttpRequest, app: SandboxApp, call: Call) -> dict[str, Any]:
+    name, describe = call.data.get("planName"), call.data.get("planDescribe")
+    if name in (None, "") or describe in (None, ""):
+        raise SandboxError(codes.MISSING_PARAMETER)
+    if not isinstance(name, str) or not isinstance(describe, str):
+        raise SandboxError(codes.INVALID_PARAMETER)
+    plan = services.plan_create(app=app, name=name, describe=describe)
+    stamp = int(plan.created_at.timestamp())
+    return {
+        "retCode": codes.OK,
+        "ErrMsg": "",  # the historical key, documented as retired
+        "errMsg": "save success",
+        "result": {
+            "planId": plan.plan_id,
+            "planName": plan.name,
+            "planDescribe": plan.describe,
+            "planPushSource": "api",
+            "createdAt": stamp,
+            "updateAt": stamp,
+        },
+    }
+
+
 # --- v3/push/cancel_timing_task ------------------------------------------------------------
 
 

@@ -27,6 +27,14 @@ from pushes.selectors.packages import (
     package_list_for_app,
     package_list_valid,
 )
+from pushes.selectors.plans import (
+    PlanDetail,
+    PlanSummary,
+    plan_choices,
+    plan_detail,
+    plan_get_for_app,
+    plans_for_app,
+)
 from pushes.selectors.pushes import (
     CONTENT_LIMITS,
     MAX_EXPIRE_TIME,
@@ -64,6 +72,12 @@ from pushes.selectors.review import (
 )
 
 __all__ = [
+    "PlanDetail",
+    "PlanSummary",
+    "plan_choices",
+    "plan_detail",
+    "plan_get_for_app",
+    "plans_for_app",
     "DASHBOARD_WINDOWS",
     "Dashboard",
     "DayFigures",

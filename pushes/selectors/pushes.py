@@ -34,6 +34,10 @@ if TYPE_CHECKING:
 # The same line ends the package rules accept: LF, CRLF and a lone CR.
 _LINE_END = re.compile(r"\r\n|\r|\n")
 _MAX_LISTED = 20
+# A TPNS push_id is a number; anything else is searched as a code or in titles.
+_PUSH_ID = re.compile(r"[0-9]{1,64}")
+# Lists never need what is sent (the typed accounts, the frozen payload, the message).
+_LIST_DEFERRED = ("accounts", "accounts_text", "payload", "custom_content", "content")
 
 
 def _visible_app_ids(user: User) -> QuerySet[Membership, Any] | None:
@@ -76,10 +80,16 @@ def push_list_for_user(
     author_id: int | None = None,
     created_from: date | None = None,
     created_to: date | None = None,
+    q: str = "",
 ) -> QuerySet[Push]:
-    """Pushes of the user's apps (staff: all), newest first, filtered."""
+    """Pushes of the user's apps (staff: all), newest first, filtered.
+
+    `q` finds a push by its TPNS push_id or its code, else by a word of its title.
+    """
     ids = _visible_app_ids(user)
-    pushes = Push.objects.select_related("app", "created_by", "package", "results")
+    pushes = Push.objects.select_related("app", "created_by", "package", "results").defer(
+        *_LIST_DEFERRED
+    )
     if ids is not None:
         pushes = pushes.filter(app_id__in=ids)
     if app is not None:
@@ -93,7 +103,33 @@ def push_list_for_user(
         pushes = pushes.filter(created_at__gte=_start_of(created_from))
     if created_to is not None:
         pushes = pushes.filter(created_at__lt=_start_of(created_to + timedelta(days=1)))
+    if q.strip():
+        pushes = _search(pushes, q.strip(), every_app=ids is None)
     return pushes.order_by("-created_at", "-id")
+
+
+def _search(pushes: QuerySet[Push], q: str, *, every_app: bool) -> QuerySet[Push]:
+    """An exact push_id or code when one of the filtered pushes has it (looked up through
+    their unique indexes), else a case-insensitive part of the title."""
+    if _PUSH_ID.fullmatch(q):
+        exact = pushes.filter(push_id=q)
+        if every_app:
+            # push_id is indexed after app_id (unique per app): naming the apps lets the
+            # database look it up once per app instead of scanning every push.
+            exact = exact.filter(app_id__in=App.objects.values("id"))
+    else:
+        code = _as_uuid(q)
+        exact = pushes.filter(code=code) if code is not None else pushes.none()
+    if exact.exists():
+        return exact
+    return pushes.filter(title__icontains=q)
+
+
+def _as_uuid(text: str) -> UUID | None:
+    try:
+        return UUID(text)
+    except ValueError:
+        return None
 
 
 def _start_of(day: date) -> datetime:

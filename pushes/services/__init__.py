@@ -68,6 +68,10 @@ from pushes.services.packages import (
     package_validate,
     too_large_message,
 )
+from pushes.services.plans import (
+    plan_create,
+    plan_register,
+)
 from pushes.services.preferences import (
     user_preference_set,
 )
@@ -101,6 +105,8 @@ from pushes.services.trial import (
 )
 
 __all__ = [
+    "plan_create",
+    "plan_register",
     "APP_FIELDS",
     "CLOCK_MARGIN",
     "DeliveryTimings",

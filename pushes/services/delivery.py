@@ -27,7 +27,7 @@ from pushes.crypto import SecretDecryptionError
 from pushes.lifecycle import claim, move
 from pushes.models import AccountPackage, DeliveryAttempt, Push
 from pushes.notify import notify
-from pushes.services import lookup, results
+from pushes.services import lookup, plans, results
 from pushes.services.lookup import push_mark_sent, push_reconcile, push_resend
 from pushes.services.queue import DELIVER_PUSH, enqueue
 from pushes.services.steps import attempt, crash_point, credentials, finish
@@ -120,7 +120,7 @@ def push_deliver(*, push_id: int, retries: int = 0) -> None:
     """Upload the package if needed, then send. Safe to run any number of times.
 
     `retries` is how many times the task has retried, for the next backoff."""
-    push = Push.objects.select_related("app", "package").get(id=push_id)
+    push = Push.objects.select_related("app", "package", "plan").get(id=push_id)
     if push.app.is_paused or not _is_due(push):
         return  # queued again when resumed or due
     if snapshot.content_hash(snapshot.snapshot(push)) != push.approved_hash:
@@ -144,12 +144,31 @@ def push_deliver(*, push_id: int, retries: int = 0) -> None:
         push.refresh_from_db()
         if push.status != Status.UPLOADED:
             return
+    if not _plan_registered(push):
+        return
     # The marker is committed with `sending`, before the call that carries it.
     marker = lookup.marker_for(push)
     if not claim(push, {Status.APPROVED, Status.UPLOADED}, Status.SENDING, marker=marker):
         return  # cancelled, paused, or another worker got there first
     crash_point("after_claim")
     _send(push, retries)
+
+
+def _plan_registered(push: Push) -> bool:
+    """A push in a plan the gateway does not know yet registers it first. A busy gateway
+    retries the task; a refusal fails the push before anything is sent."""
+    if push.plan is None or push.plan.plan_id:
+        return True
+    try:
+        push.plan = plans.plan_register(plan_id=push.plan.id)
+    except (TransientTpnsError, UnknownOutcomeTpnsError) as exc:
+        busy = TransientTpnsError(exc.message, endpoint=exc.endpoint, kind=exc.kind)
+        raise RetryLater(busy, retry_delay(0)) from exc
+    except PermanentTpnsError as exc:
+        reason = f"Its push plan could not be registered at the gateway: {describe(exc)}"
+        move(push, push.status, Status.FAILED, err_msg=reason, finished_at=timezone.now())
+        return False
+    return True
 
 
 def _secret_usable(push: Push) -> bool:
@@ -270,7 +289,11 @@ def _generated_package(push: Push) -> AccountPackage:
 
 
 def _send(push: Push, retries: int) -> None:
-    request = replace(snapshot.build_request(push, upload_id=push.upload_id), group_id=push.marker)
+    plan_id = push.plan.plan_id if push.plan is not None else None
+    request = replace(
+        snapshot.build_request(push, upload_id=push.upload_id, plan_id=plan_id),
+        group_id=push.marker,
+    )
     row = attempt(push, DeliveryAttempt.Kind.PUSH)
     try:
         result = client.push(credentials(push), request)

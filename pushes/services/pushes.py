@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 from pushes import lifecycle, permissions, snapshot
 from pushes.audit import audit_record
 from pushes.errors import ContentChanged, Invalid, WrongState
-from pushes.models import AccountPackage, Push, PushRevision, Role
+from pushes.models import AccountPackage, Plan, Push, PushRevision, Role
 from pushes.notify import notify_roles
 from pushes.services.queue import CANCEL_SCHEDULED_PUSH, enqueue_on_commit
 from pushes.validation import (
@@ -53,12 +53,14 @@ class PushFields:
     custom_content: dict[str, Any] = field(default_factory=dict)
     open_action: str = Push.OpenAction.APP
     open_target: str = ""
+    plan: Plan | None = None
 
 
 def _apply(push: Push, fields: PushFields) -> None:
     push.source = fields.source
     push.accounts_text = fields.accounts_text
     push.package = fields.package if fields.source == Push.Source.PACKAGE else None
+    push.plan = fields.plan
     if fields.source == Push.Source.MANUAL:
         push.accounts = parse_typed_accounts(fields.accounts_text).accounts
     else:
@@ -94,6 +96,8 @@ def push_save_draft(*, app: App, by: User, fields: PushFields, push: Push | None
                 % {"status": push.get_status_display().lower()}
             )
         created = False
+    if fields.plan is not None and fields.plan.app_id != app.id:
+        raise Invalid({"plan": _("That plan belongs to another app.")})
     if fields.package is not None and fields.package.app_id != app.id:
         raise Invalid({"package": _("That package belongs to another app.")})
     was = push.status

@@ -30,6 +30,7 @@ VALIDATE_PACKAGE = "pushes.tasks.validate_package"
 APPLY_PACKAGE_RETENTION = "pushes.tasks.apply_package_retention"
 EMAIL_NOTIFICATIONS = "pushes.tasks.email_notifications"
 REFRESH_RESULTS = "pushes.tasks.refresh_results"
+REGISTER_PLAN = "pushes.tasks.register_plan"
 TASKS = (
     ANSWER_PING,
     DELIVER_PUSH,
@@ -39,6 +40,7 @@ TASKS = (
     APPLY_PACKAGE_RETENTION,
     EMAIL_NOTIFICATIONS,
     REFRESH_RESULTS,
+    REGISTER_PLAN,
 )
 
 # Fail fast: the sweeper is the retry. A long publish retry would hold the reviewer's request.

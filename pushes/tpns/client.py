@@ -46,6 +46,9 @@ ACCOUNT_BATCH_OPERATE_PATH = "v3/device/account/batchoperate"
 ACCOUNT_QUERY_PATH = "v3/device/account/query"
 TASK_STAT_PATH = "v3/statistics/get_push_task_stat_channel"
 GROUP_STAT_PATH = "v3/statistics/get_push_group_stat_channel"
+ADD_PLAN_PATH = "v3/push/plan/add_plan_push"
+MAX_PLAN_NAME_CHARS = 60
+MAX_PLAN_DESCRIBE_CHARS = 300
 
 # The gateway checks a package of up to 100 MB before it answers.
 UPLOAD_CHUNK_SIZE = 64 * 1024
@@ -176,6 +179,14 @@ class PushStat:
     def total(self) -> ChannelStat | None:
         """The "all" row TPNS sends as the sum over channels."""
         return next((c for c in self.channels if c.channel == "all"), None)
+
+
+@dataclass(frozen=True)
+class PlanResult:
+    plan_id: str
+    name: str
+    describe: str
+    raw: dict[str, Any] = field(repr=False)
 
 
 @dataclass(frozen=True)
@@ -342,6 +353,29 @@ def get_push_group_stat_channel(
     }
     data, _ = _call_json(creds, GROUP_STAT_PATH, canonical_json(payload))
     return _push_stat(data)
+
+
+def add_plan_push(creds: Credentials, *, name: str, describe: str) -> PlanResult:
+    """Create a push plan (200 calls a day per app); its planId goes in pushes' `plan_id`."""
+    if not name or len(name) > MAX_PLAN_NAME_CHARS:
+        raise ValueError(f"a plan name has 1 to {MAX_PLAN_NAME_CHARS} characters")
+    if not describe or len(describe) > MAX_PLAN_DESCRIBE_CHARS:
+        raise ValueError(f"a plan description has 1 to {MAX_PLAN_DESCRIBE_CHARS} characters")
+    body = canonical_json({"planName": name, "planDescribe": describe})
+    data, _ = _call_json(creds, ADD_PLAN_PATH, body)
+    result = data.get("result")
+    result = result if isinstance(result, dict) else {}
+    plan_id = _text(result.get("planId"))
+    if not plan_id:
+        raise PermanentTpnsError(
+            "the gateway created no plan (no result.planId)", endpoint=ADD_PLAN_PATH
+        )
+    return PlanResult(
+        plan_id=plan_id,
+        name=_text(result.get("planName")),
+        describe=_text(result.get("planDescribe")),
+        raw=data,
+    )
 
 
 def _push_stat(data: dict[str, Any]) -> PushStat:

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 import pytest
 
 from pushes.models import Push
+from pushes.services import results_refresh_from_gateway
 from tests.browser.conftest import login
 from tests.integration.conftest import worker_factory  # noqa: F401  (a fixture)
 
@@ -87,9 +88,13 @@ def test_marketer_confirms_reviewer_approves_and_it_is_delivered(
     timeline = page.locator("#timeline")
     assert push.push_id in timeline.inner_text()
     assert timeline.get_by_text("Approved", exact=True).is_visible()
-    counts = page.get_by_label("Sandbox delivery").inner_text()
+    # The first delivery results, as the beat's first refresh would fetch them.
+    assert results_refresh_from_gateway(push_id=push.id) == "refreshed"
+    page.reload()
+    funnel = page.get_by_test_id("results-funnel")
     # Push to the account's latest device (the default): one each, though bob has two.
-    assert "Targeted\n2\nDelivered\n2\nUnbound\n0" in counts
+    assert funnel.locator("[data-step=planned] td").first.inner_text() == "2"
+    assert funnel.locator("[data-step=sent] td").first.inner_text() == "2"
     shot("record-sent")
 
     page.get_by_role("link", name="Sandbox").first.click()

@@ -55,6 +55,7 @@ def _mia_membership(app: App) -> dict[str, Any]:
 PAGES: list[Page] = [
     Page("app-list", "get", EVERYONE),
     Page("push-list", "get", EVERYONE),
+    Page("push-export", "get", EVERYONE),
     Page("sandbox-inbox", "get", EVERYONE),
     Page("app-create", "get", STAFF_ONLY),
     Page(

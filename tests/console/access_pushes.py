@@ -11,10 +11,11 @@ from typing import Any
 from django.contrib.auth.models import User
 
 from pushes import snapshot
-from pushes.models import App, Push, TestAccountsChange
+from pushes.models import App, Push, PushResults, TestAccountsChange
 from tests.console.access import ADMINS_POST, AUTHORS, MEMBERS, REVIEWERS, Page
 from tests.factories import make_push
 
+MEMBERS_REDIRECT = {**MEMBERS, **dict.fromkeys(("marketer", "reviewer", "app_admin", "staff"), 302)}
 AUTHORS_REDIRECT = {**AUTHORS, "marketer": 302, "app_admin": 302, "staff": 302}
 REVIEWERS_REDIRECT = {**REVIEWERS, "reviewer": 302, "app_admin": 302, "staff": 302}
 # A push is edited and submitted by its author alone (here mia, the marketer): whoever
@@ -38,6 +39,15 @@ FORM = {
 def _draft(app: App) -> dict[str, Any]:
     author = app.memberships.get(user__username="mia").user
     return {"code": make_push(app=app, author=author).code}
+
+
+def _sent(app: App) -> dict[str, Any]:
+    """A sent push whose results have not been asked for yet."""
+    kwargs = _draft(app)
+    push = Push.objects.get(code=kwargs["code"])
+    Push.objects.filter(pk=push.pk).update(status=Push.Status.SENT, push_id="1234")
+    PushResults.objects.create(push=push)
+    return kwargs
 
 
 def _draft_with_test_accounts(app: App) -> dict[str, Any]:
@@ -116,6 +126,15 @@ PAGES: list[Page] = [
         AUTHOR_ONLY_REDIRECT,
         kwargs=_draft_with_test_accounts,
         done=lambda app, kw: app.pushes.filter(is_test=True).exists(),
+    ),
+    Page(
+        "push-results-refresh",
+        "post",
+        MEMBERS_REDIRECT,
+        kwargs=_sent,
+        done=lambda app, kw: PushResults.objects.filter(
+            push__code=kw["code"], next_at__isnull=False
+        ).exists(),
     ),
     Page(
         "push-cancel",

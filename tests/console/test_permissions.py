@@ -18,7 +18,14 @@ from django.urls import URLPattern, URLResolver, reverse
 from pushes.sandbox import services as sandbox
 from pushes.sandbox.models import SandboxApp
 from pushes.tpns import codes, signing
-from tests.console import access_core, access_packages, access_pushes, access_review
+from tests.console import (
+    access_core,
+    access_packages,
+    access_plans,
+    access_pushes,
+    access_review,
+    access_sandbox,
+)
 from tests.console.access import PERSONAS, Page, console_pages, db_state
 
 if TYPE_CHECKING:
@@ -33,7 +40,14 @@ if TYPE_CHECKING:
 
 pytestmark = pytest.mark.django_db
 
-PAGES = [*access_core.PAGES, *access_packages.PAGES, *access_pushes.PAGES, *access_review.PAGES]
+PAGES = [
+    *access_core.PAGES,
+    *access_packages.PAGES,
+    *access_plans.PAGES,
+    *access_pushes.PAGES,
+    *access_review.PAGES,
+    *access_sandbox.PAGES,
+]
 
 SIGNED_IN = [persona for persona in PERSONAS if persona != "anonymous"]
 PASSWORD = "correct-horse-battery"  # tests.factories.UserFactory
@@ -245,9 +259,12 @@ SANDBOX_ENDPOINTS = [
     "push-app",
     "package-upload",
     "cancel-timing-task",
+    "add-plan-push",
     "account-batchoperate",
     "account-query",
     "get-push-record",
+    "get-push-task-stat-channel",
+    "get-push-group-stat-channel",
 ]
 
 

@@ -12,7 +12,14 @@ import pytest
 from django.conf import settings
 from django.urls import reverse
 
-from tests.console import access_core, access_packages, access_pushes, access_review
+from tests.console import (
+    access_core,
+    access_packages,
+    access_plans,
+    access_pushes,
+    access_review,
+    access_sandbox,
+)
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import User
@@ -64,8 +71,10 @@ def assert_secure_headers(response: HttpResponseBase) -> None:
 MATRIX = [
     *access_core.PAGES,
     *access_packages.PAGES,
+    *access_plans.PAGES,
     *access_pushes.PAGES,
     *access_review.PAGES,
+    *access_sandbox.PAGES,
 ]
 GET_PAGES = [page for page in MATRIX if page.method == "get"]
 

@@ -169,6 +169,7 @@ def test_two_workers_never_spend_more_than_the_hourly_budget(
 
     for results in sent_pushes:
         enqueue(REFRESH_RESULTS, results.push_id)
+
     def finished() -> int:
         return first.finished("refresh_results") + second.finished("refresh_results")
 

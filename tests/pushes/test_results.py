@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 import pytest
 from django.utils import timezone
@@ -27,7 +27,7 @@ if TYPE_CHECKING:
     from django.contrib.auth.models import User
     from pytest_django.fixtures import Settings
 
-    from pushes.models import App
+    from pushes.models import App, Membership
     from tests.conftest import Gateway
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -164,11 +164,11 @@ def test_statistics_gone_after_30_days_keep_the_last_figures(
 
 
 def test_due_refreshes_take_turns_between_apps(db: None) -> None:
-    busy, quiet = AppFactory(), AppFactory()
+    busy, quiet = cast("App", AppFactory()), cast("App", AppFactory())
     now = timezone.now()
     rows = []
     for app, count, age in ((busy, 5, 600), (quiet, 2, 300)):
-        author = MembershipFactory(app=app).user
+        author = cast("Membership", MembershipFactory(app=app)).user
         for i in range(count):
             push = make_push(app=app, author=author)
             due = now - timedelta(seconds=age - i)
