@@ -17,6 +17,7 @@ from pushes.services import (
     package_requeue_stale,
     package_validate,
     plan_register,
+    plan_stats_from_gateway,
     push_cancel_at_gateway,
     push_deliver,
     push_fail_after_retries,
@@ -117,6 +118,12 @@ def register_plan(self: Task, plan_id: int) -> str:
         raise self.retry(countdown=min(600, 10 * 2**self.request.retries), exc=exc) from exc
     except PermanentTpnsError:
         return ""  # noted on the plan; delivery tries again before a push in it is sent
+
+
+@shared_task(acks_late=True)
+def plan_stats(plan_id: int) -> str:
+    """Read a plan's figures from its gateway."""
+    return plan_stats_from_gateway(plan_id=plan_id)
 
 
 @shared_task

@@ -9,12 +9,13 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
 
 from console.access import AUTHORS, get_app_for_user, signed_in
 from console.plans.forms import PlanForm
 from pushes import selectors
-from pushes.errors import Invalid
-from pushes.services import plan_create
+from pushes.errors import Invalid, WrongState
+from pushes.services import plan_ask_gateway, plan_create
 
 if TYPE_CHECKING:
     from uuid import UUID
@@ -50,6 +51,22 @@ def plan_list(request: HttpRequest, code: UUID) -> HttpResponse:
     return render(
         request, "console/plans/plan_list.html", context, status=400 if form.errors else 200
     )
+
+
+@login_required
+@require_POST
+def plan_ask_gateway_view(request: HttpRequest, code: UUID, plan: UUID) -> HttpResponse:
+    app, _role = get_app_for_user(request, code)
+    found = selectors.plan_get_for_app(app, plan)
+    if found is None:
+        raise Http404("No such plan")
+    try:
+        plan_ask_gateway(user=signed_in(request), plan=found)
+    except WrongState as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.info(request, _("Asked the gateway for the plan's figures."))
+    return redirect("console:plan-detail", code=app.code, plan=found.code)
 
 
 @login_required

@@ -24,6 +24,12 @@ class Plan(models.Model):
     description = models.CharField(_("description"), max_length=MAX_DESCRIPTION_CHARS)
     plan_id = models.CharField(max_length=32, blank=True)  # the gateway's; blank until known
     problem = models.CharField(max_length=300, blank=True)  # why registering it failed
+    # The gateway's own figures for the plan (get_push_group_stat_channel, its pushes of the
+    # last 7 days): {"channels": [{"channel", "planned", "sent", "arrived", "clicked",
+    # "cleared"}, …]} with "all" last, as of `gateway_stats_at`.
+    gateway_stats = models.JSONField(default=dict, blank=True)
+    gateway_stats_at = models.DateTimeField(null=True, blank=True)
+    gateway_stats_problem = models.CharField(max_length=300, blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )

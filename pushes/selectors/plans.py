@@ -11,6 +11,7 @@ from pushes.models import ChannelResult, Plan, Push, PushResults
 from pushes.selectors.results import ChannelRow, Step, channel_row, funnel_steps, rate
 
 if TYPE_CHECKING:
+    from datetime import datetime
     from uuid import UUID
 
     from django.db.models import QuerySet
@@ -49,11 +50,34 @@ class PlanSummary:
 
 
 @dataclass(frozen=True)
+class GatewayFigures:
+    """The plan as the gateway counts it (devices, its pushes of the last 7 days)."""
+
+    as_of: datetime | None
+    problem: str
+    steps: list[Step]
+    channels: list[ChannelRow]
+
+
+@dataclass(frozen=True)
 class PlanDetail:
     summary: PlanSummary
     steps: list[Step]
     channels: list[ChannelRow]
     pushes: QuerySet[Push]
+    gateway: GatewayFigures
+
+
+def _gateway_figures(plan: Plan) -> GatewayFigures:
+    rows = plan.gateway_stats.get("channels") if isinstance(plan.gateway_stats, dict) else None
+    funnels = [Totals(**row) for row in rows or [] if isinstance(row, dict)]
+    total = next((f for f in funnels if f.channel == "all"), None)
+    return GatewayFigures(
+        as_of=plan.gateway_stats_at,
+        problem=plan.gateway_stats_problem,
+        steps=funnel_steps(total) if total else [],  # type: ignore[arg-type]
+        channels=[channel_row(f) for f in funnels if f.channel != "all"],  # type: ignore[arg-type]
+    )
 
 
 def _sums(prefix: str = "") -> dict[str, Sum]:
@@ -98,6 +122,7 @@ def plan_detail(plan: Plan) -> PlanDetail:
         steps=funnel_steps(totals),  # type: ignore[arg-type]
         channels=[channel_row(Totals(**row)) for row in channels],  # type: ignore[arg-type]
         pushes=pushes,
+        gateway=_gateway_figures(plan),
     )
 
 

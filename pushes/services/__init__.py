@@ -69,8 +69,10 @@ from pushes.services.packages import (
     too_large_message,
 )
 from pushes.services.plans import (
+    plan_ask_gateway,
     plan_create,
     plan_register,
+    plan_stats_from_gateway,
 )
 from pushes.services.preferences import (
     user_preference_set,
@@ -105,7 +107,9 @@ from pushes.services.trial import (
 )
 
 __all__ = [
+    "plan_ask_gateway",
     "plan_create",
+    "plan_stats_from_gateway",
     "plan_register",
     "APP_FIELDS",
     "CLOCK_MARGIN",

@@ -3,19 +3,23 @@ plan its id). A push in a plan that is not registered yet registers it before it
 
 from __future__ import annotations
 
+from datetime import timedelta
+from datetime import timezone as dt_timezone
 from typing import TYPE_CHECKING
 
 from django.db import transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from pushes.audit import audit_record
-from pushes.errors import Invalid
+from pushes.errors import Invalid, WrongState
 from pushes.models import Plan
 from pushes.models.plan import MAX_DESCRIPTION_CHARS, MAX_NAME_CHARS
-from pushes.permissions import AUTHORS, require_role
-from pushes.services.queue import REGISTER_PLAN, enqueue_on_commit
+from pushes.permissions import AUTHORS, REVIEWERS, require_role
+from pushes.services import budget
+from pushes.services.queue import PLAN_STATS, REGISTER_PLAN, enqueue_on_commit
 from pushes.tpns import client
-from pushes.tpns.errors import PermanentTpnsError, describe
+from pushes.tpns.errors import PermanentTpnsError, TpnsError, describe
 from pushes.tpns.hosts import Credentials
 
 if TYPE_CHECKING:
@@ -81,3 +85,62 @@ def plan_register(*, plan_id: int) -> Plan:
             )
     plan.refresh_from_db()
     return plan
+
+
+# TPNS aggregates a plan over its pushes of the last 7 days, dated in Beijing time.
+GROUP_STAT_DAYS = 7
+TPNS_TIME = dt_timezone(timedelta(hours=8))
+ASK_AGAIN_AFTER = timedelta(minutes=1)
+
+
+def plan_ask_gateway(*, user: User, plan: Plan) -> None:
+    """The plan page's button: fetch the gateway's plan figures, at most once a minute."""
+    require_role(plan.app, user, (*AUTHORS, *REVIEWERS))
+    if not plan.plan_id:
+        raise WrongState(_("The plan is not registered at the gateway yet."))
+    now = timezone.now()
+    if plan.gateway_stats_at is not None and now - plan.gateway_stats_at < ASK_AGAIN_AFTER:
+        raise WrongState(_("The gateway's figures are less than a minute old; ask again later."))
+    audit_record(actor=user, action="plan.stats_requested", obj=plan, data={})
+    enqueue_on_commit(PLAN_STATS, plan.id)
+
+
+def plan_stats_from_gateway(*, plan_id: int) -> str:
+    """Read the plan's figures from its gateway (one statistics call of the app's budget)."""
+    plan = Plan.objects.select_related("app").get(id=plan_id)
+    app, now = plan.app, timezone.now()
+    if not plan.plan_id:
+        return "unregistered"
+    if not budget.take(app=app):
+        Plan.objects.filter(id=plan.id).update(
+            gateway_stats_problem=_("This hour's statistics calls for the app are used up.")
+        )
+        return "budget"
+    today = now.astimezone(TPNS_TIME).date()
+    creds = Credentials(access_id=app.access_id, secret_key=app.secret_key, gateway=app.gateway)
+    try:
+        stat = client.get_push_group_stat_channel(
+            creds,
+            plan_id=plan.plan_id,
+            start_date=today - timedelta(days=GROUP_STAT_DAYS - 1),
+            end_date=today,
+        )
+    except TpnsError as exc:
+        Plan.objects.filter(id=plan.id).update(gateway_stats_problem=describe(exc)[:300])
+        return "gateway"
+    rows = [_funnel(row) for row in stat.channels]
+    Plan.objects.filter(id=plan.id).update(
+        gateway_stats={"channels": rows}, gateway_stats_at=now, gateway_stats_problem=""
+    )
+    return "refreshed"
+
+
+def _funnel(row: client.ChannelStat) -> dict[str, object]:
+    return {
+        "channel": row.channel,
+        "planned": row.planned,
+        "sent": row.sent,
+        "arrived": row.arrived,
+        "clicked": row.clicked,
+        "cleared": row.cleared,
+    }

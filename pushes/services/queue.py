@@ -31,6 +31,7 @@ APPLY_PACKAGE_RETENTION = "pushes.tasks.apply_package_retention"
 EMAIL_NOTIFICATIONS = "pushes.tasks.email_notifications"
 REFRESH_RESULTS = "pushes.tasks.refresh_results"
 REGISTER_PLAN = "pushes.tasks.register_plan"
+PLAN_STATS = "pushes.tasks.plan_stats"
 TASKS = (
     ANSWER_PING,
     DELIVER_PUSH,
@@ -41,6 +42,7 @@ TASKS = (
     EMAIL_NOTIFICATIONS,
     REFRESH_RESULTS,
     REGISTER_PLAN,
+    PLAN_STATS,
 )
 
 # Fail fast: the sweeper is the retry. A long publish retry would hold the reviewer's request.

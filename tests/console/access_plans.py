@@ -7,10 +7,11 @@ from typing import Any
 
 from django.contrib.auth.models import User
 
-from pushes.models import App, Plan
+from pushes.models import App, AuditEvent, Plan
 from tests.console.access import AUTHORS, MEMBERS, Page
 
 AUTHORS_REDIRECT = {**AUTHORS, "marketer": 302, "app_admin": 302, "staff": 302}
+MEMBERS_REDIRECT = {**MEMBERS, **dict.fromkeys(("marketer", "reviewer", "app_admin", "staff"), 302)}
 
 
 def _plan(app: App) -> dict[str, Any]:
@@ -31,4 +32,11 @@ PAGES = [
         done=lambda app, kw: app.plans.filter(name="Welcome").exists(),
     ),
     Page("plan-detail", "get", MEMBERS, kwargs=_plan),
+    Page(
+        "plan-ask-gateway",
+        "post",
+        MEMBERS_REDIRECT,
+        kwargs=_plan,
+        done=lambda app, kw: AuditEvent.objects.filter(action="plan.stats_requested").exists(),
+    ),
 ]

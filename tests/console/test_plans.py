@@ -10,8 +10,14 @@ from django.test import Client
 from django.urls import reverse
 
 from pushes.models import AuditEvent, Plan, Push, PushResults
-from pushes.sandbox.models import SandboxPlan, SandboxPush
-from pushes.services import plan_register, push_approve, push_deliver, push_submit
+from pushes.sandbox.models import SandboxApp, SandboxPlan, SandboxPush
+from pushes.services import (
+    plan_register,
+    plan_stats_from_gateway,
+    push_approve,
+    push_deliver,
+    push_submit,
+)
 from pushes.tpns import client as tpns
 from pushes.tpns.errors import TransientTpnsError
 from pushes.tpns.hosts import Credentials
@@ -186,3 +192,35 @@ def test_another_apps_plan_is_not_found_nor_choosable(
     assert response.status_code == 400
     draft.refresh_from_db()
     assert draft.plan is None
+
+
+def test_the_plan_page_shows_the_gateways_own_plan_figures(
+    gateway: Gateway, app: App, marketer: User, reviewer: User, settings: Settings
+) -> None:
+    SandboxApp.objects.filter(access_id=app.access_id).update(
+        arrival_rate=1.0, click_rate=1.0, clear_rate=0.0, arrival_delay_seconds=0,
+        engage_delay_seconds=0,
+    )  # fmt: skip
+    gateway.bind("alice", "bob", "carol")
+    create_plan(signed_in(marketer), app, "Double 11")
+    plan = plan_register(plan_id=Plan.objects.get().id)
+    for accounts in ("alice\nbob", "carol"):
+        push = make_push(app=app, author=marketer, accounts=accounts)
+        Push.objects.filter(id=push.id).update(plan=plan)
+        push.refresh_from_db()
+        push_deliver(push_id=push_approve(push=push_submit(push=push, by=marketer), by=reviewer).id)
+    client = signed_in(reviewer)
+    ask = reverse("console:plan-ask-gateway", kwargs={"code": app.code, "plan": plan.code})
+
+    assert client.post(ask).status_code == 302
+    assert plan_stats_from_gateway(plan_id=plan.id) == "refreshed"  # what the task does
+    page = client.get(reverse("console:plan-detail", kwargs={"code": app.code, "plan": plan.code}))
+    again = client.post(ask, follow=True)
+
+    html = page.content.decode()
+    gateway_card = html[html.index('data-testid="plan-gateway"') :]
+    assert 'data-step="planned"><th scope="row">Planned</th><td class="num">3<' in gateway_card
+    assert 'data-step="clicked"><th scope="row">Clicked</th><td class="num">3<' in gateway_card
+    assert "less than a minute old" in again.content.decode()
+    settings.TPNS_STATISTICS_CALLS_PER_HOUR = 0
+    assert plan_stats_from_gateway(plan_id=plan.id) == "budget"
