@@ -124,3 +124,15 @@ def inbox_pushes(*, app: SandboxApp) -> QuerySet[SandboxPush]:
 
 def device_total(*, app: SandboxApp) -> int:
     return Device.objects.filter(app=app).count()
+
+
+def token_pushes(
+    *, app: SandboxApp, token: str, since: datetime
+) -> list[tuple[SandboxPush, datetime]]:
+    """The pushes delivered to a token's device since a time, oldest first, with when."""
+    deliveries = (
+        Delivery.objects.filter(device__app=app, device__token=token, delivered_at__gte=since)
+        .select_related("push")
+        .order_by("delivered_at", "id")
+    )
+    return [(delivery.push, delivery.delivered_at) for delivery in deliveries]

@@ -14,6 +14,11 @@ urlpatterns = [
     path("v3/push/plan/add_plan_push", views.add_plan_push, name="add-plan-push"),
     path("v3/device/account/batchoperate", views.account_batchoperate, name="account-batchoperate"),
     path("v3/device/account/query", views.account_query, name="account-query"),
+    path(
+        "v3/toolbox/getPushListByToken",
+        views.get_push_list_by_token,
+        name="get-push-list-by-token",
+    ),
     path("v3/statistics/get_push_record", views.get_push_record, name="get-push-record"),
     path(
         "v3/statistics/get_push_task_stat_channel",

@@ -433,6 +433,48 @@ def _stat_answer(rows: list[dict[str, Any]]) -> dict[str, Any]:
     return {"retCode": codes.OK, "errMsg": codes.message_for(codes.OK), "pushStatDataAll": rows}
 
 
+# --- v3/toolbox/getPushListByToken ---------------------------------------------------------
+
+# TPNS's sample shows TAG_PUSH; the other names follow its pattern (not documented).
+TARGET_TYPES = {
+    "all": "ALL_PUSH",
+    "tag": "TAG_PUSH",
+    "token": "TOKEN_PUSH",
+    "token_list": "TOKEN_LIST_PUSH",
+    "account": "ACCOUNT_PUSH",
+    "account_list": "ACCOUNT_LIST_PUSH",
+    "package_account_push": "PACKAGE_ACCOUNT_PUSH",
+    "package_token_push": "PACKAGE_TOKEN_PUSH",
+}
+
+
+@sandbox_endpoint("getPushListByToken")
+def get_push_list_by_token(request: HttpRequest, app: SandboxApp, call: Call) -> dict[str, Any]:
+    token = call.data.get("token")
+    if token in (None, ""):
+        raise SandboxError(codes.MISSING_PARAMETER)
+    if not isinstance(token, str):
+        raise SandboxError(codes.INVALID_PARAMETER)
+    now = timezone.now()
+    statistics.take_call(app=app, now=now)
+    today = timezone.localtime(now, WIRE_TIMEZONE).replace(
+        hour=0, minute=0, second=0, microsecond=0
+    )
+    pushes = selectors.token_pushes(app=app, token=token, since=today)
+    return {
+        "retCode": codes.OK,
+        "errMsg": codes.message_for(codes.OK),
+        "pushTaskList": [
+            {
+                "pushId": int(push.push_id),
+                "pushTime": int(delivered_at.timestamp()),
+                "pushTargetType": TARGET_TYPES.get(push.audience_type, "UNKNOWN_PUSH"),
+            }
+            for push, delivered_at in pushes
+        ],
+    }
+
+
 # --- v3/push/plan/add_plan_push -----------------------------------------------------------
 
 

@@ -47,6 +47,7 @@ ACCOUNT_QUERY_PATH = "v3/device/account/query"
 TASK_STAT_PATH = "v3/statistics/get_push_task_stat_channel"
 GROUP_STAT_PATH = "v3/statistics/get_push_group_stat_channel"
 ADD_PLAN_PATH = "v3/push/plan/add_plan_push"
+PUSHES_BY_TOKEN_PATH = "v3/toolbox/getPushListByToken"
 MAX_PLAN_NAME_CHARS = 60
 MAX_PLAN_DESCRIBE_CHARS = 300
 
@@ -187,6 +188,15 @@ class PlanResult:
     name: str
     describe: str
     raw: dict[str, Any] = field(repr=False)
+
+
+@dataclass(frozen=True)
+class TokenPush:
+    """One of a token's pushes today (`pushTaskList` of getPushListByToken)."""
+
+    push_id: str
+    push_time: int  # a Unix timestamp
+    target_type: str  # e.g. TAG_PUSH, ACCOUNT_LIST_PUSH
 
 
 @dataclass(frozen=True)
@@ -376,6 +386,21 @@ def add_plan_push(creds: Credentials, *, name: str, describe: str) -> PlanResult
         describe=_text(result.get("planDescribe")),
         raw=data,
     )
+
+
+def get_push_list_by_token(creds: Credentials, token: str) -> list[TokenPush]:
+    """The pushes a device token was sent today (a statistics call: 200 an hour per app)."""
+    if not token:
+        raise ValueError("give a token")
+    data, _ = _call_json(creds, PUSHES_BY_TOKEN_PATH, canonical_json({"token": token}))
+    return [
+        TokenPush(
+            push_id=_text(row.get("pushId")),
+            push_time=_number(row.get("pushTime")),
+            target_type=_text(row.get("pushTargetType")),
+        )
+        for row in _objects(data.get("pushTaskList"))
+    ]
 
 
 def _push_stat(data: dict[str, Any]) -> PushStat:

@@ -262,6 +262,7 @@ SANDBOX_ENDPOINTS = [
     "add-plan-push",
     "account-batchoperate",
     "account-query",
+    "get-push-list-by-token",
     "get-push-record",
     "get-push-task-stat-channel",
     "get-push-group-stat-channel",

@@ -133,3 +133,24 @@ def test_the_client_reads_statistics_from_the_sandbox(
     with pytest.raises(TransientTpnsError) as too_fast:
         client.get_push_task_stat_channel(creds, push_id)
     assert too_fast.value.ret_code == 1008028
+
+
+def test_the_client_reads_a_tokens_pushes_of_today(base_url: str, sandbox_app: SandboxApp) -> None:
+    from pushes.tpns import client
+    from pushes.tpns.hosts import Credentials
+
+    phone = device_for(sandbox_app, "alice")
+    first = post_signed(base_url, "v3/push/app", account_push(["alice"])).json()["push_id"]
+    second = post_signed(base_url, "v3/push/app", account_push(["alice", "bob"])).json()["push_id"]
+    creds = Credentials(access_id=ACCESS_ID, secret_key=SECRET_KEY, gateway="sandbox")
+
+    pushes = client.get_push_list_by_token(creds, phone.token)
+
+    assert [(p.push_id, p.target_type) for p in pushes] == [
+        (first, "ACCOUNT_PUSH"),
+        (second, "ACCOUNT_LIST_PUSH"),
+    ]
+    assert all(abs(p.push_time - timezone.now().timestamp()) < 60 for p in pushes)
+    assert client.get_push_list_by_token(creds, "unknown-token") == []
+    missing = post_signed(base_url, "v3/toolbox/getPushListByToken", {}).json()
+    assert missing == {"retCode": 1008002, "errMsg": "missing parameter"}
