@@ -29,12 +29,10 @@ run: install
 	@echo
 	@echo "Pushdeck: http://$(HOST):$(PORT)/  (web + worker + beat; Ctrl-C stops all)"
 	@echo
+	@# bin/run.py starts each service in a process group of its own and stops them together
+	@# on Ctrl-C, within seconds; exec leaves no shell in between to be interrupted.
 	@export TPNS_SANDBOX_BASE_URL="$${TPNS_SANDBOX_BASE_URL:-http://$(HOST):$(PORT)/sandbox}"; \
-	trap 'kill 0' INT TERM EXIT; \
-	$(BIN)/celery -A console worker --loglevel=INFO --concurrency=2 & \
-	$(BIN)/celery -A console beat --loglevel=INFO --schedule=var/celerybeat-schedule & \
-	$(BIN)/gunicorn console.wsgi --bind $(HOST):$(PORT) --workers 2 --threads 4 --timeout 120 --access-logfile - & \
-	wait
+	exec $(BIN)/python bin/run.py --host $(HOST) --port $(PORT)
 
 test: install
 	$(BIN)/ruff check .

@@ -8,6 +8,15 @@ It writes a ~100 MB package of 5,000,000 accounts (1% repeated) as .txt, .csv, .
 field quoted, and .zip into a temporary folder, then validates each one in a fresh process, so
 the peak resident memory (``VmHWM``) belongs to that run alone. The baseline is the
 straightforward code: read line by line, decode, strip, check the length, and add to a ``set``.
+
+Then what a person running ``manage.py validate_package FILE --json`` waits for:
+
+- start-up, the median of several runs: ``manage.py validate_package --help`` and the command
+  on a two-line file (without Django's set-up, see pushes/packages/cli.py; and through it),
+  against ``python -c pass`` and a bare ``django.setup()``;
+- the whole check from a cold process, start-up included: the command against a fresh Python
+  process running the plain loop.
+
 It prints figures and asserts nothing.
 """
 
@@ -21,6 +30,7 @@ import json
 import os
 import platform
 import resource
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -29,15 +39,21 @@ import zipfile
 from collections.abc import Iterable, Iterator
 from contextlib import ExitStack, contextmanager
 from pathlib import Path
-from typing import IO
+from typing import IO, TYPE_CHECKING
 
-import numpy as np
+if TYPE_CHECKING:
+    import numpy as np
 
 DUPLICATE_SHARE = 0.01
+ROOT = Path(__file__).resolve().parent.parent
+STARTUP_RUNS = 9
+WHOLE_RUNS = 3
 
 
 def _fixed_width(numbers: np.ndarray, prefix: bytes, digits: int, suffix: bytes) -> bytes:
     """One line per number, zero-padded: built as a byte table, not a Python loop."""
+    import numpy as np
+
     width = len(prefix) + digits + len(suffix)
     table = np.empty((numbers.size, width), dtype=np.uint8)
     table[:, : len(prefix)] = np.frombuffer(prefix, dtype=np.uint8)
@@ -48,6 +64,10 @@ def _fixed_width(numbers: np.ndarray, prefix: bytes, digits: int, suffix: bytes)
 
 
 def generate(folder: Path, accounts: int) -> list[Path]:
+    # numpy is imported here, not by the module: the baseline runs in a process of its own
+    # that must not pay for it.
+    import numpy as np
+
     distinct = int(accounts * (1 - DUPLICATE_SHARE))
     # A fixed permutation-like walk: every number below ``distinct`` once, then repeats.
     numbers = (np.arange(accounts, dtype=np.int64) * 7919) % distinct
@@ -122,6 +142,9 @@ def _text_lines(path: Path) -> Iterator[Iterable[str]]:
 
 def measure(method: str, path: Path) -> None:
     """Run one validation in this (fresh) process and print its figures as JSON."""
+    if method == "streaming":
+        import pushes.packages.validate  # noqa: F401 - loaded before the clock starts, as before
+
     start_mb = _peak_mb()
     began = time.perf_counter()
     outcome = streaming(path) if method == "streaming" else baseline(path)
@@ -152,6 +175,69 @@ def _run(method: str, path: Path) -> dict[str, float]:
     return json.loads(completed.stdout)  # type: ignore[no-any-return]
 
 
+def _wall(command: list[str], env: dict[str, str]) -> float:
+    began = time.perf_counter()
+    subprocess.run(command, cwd=ROOT, env=env, capture_output=True, check=False)
+    return time.perf_counter() - began
+
+
+def _median_wall(command: list[str], env: dict[str, str], runs: int = STARTUP_RUNS) -> float:
+    _wall(command, env)  # warm the file cache and the bytecode
+    return statistics.median(_wall(command, env) for _ in range(runs))
+
+
+def _command_env() -> dict[str, str]:
+    return {
+        **os.environ,
+        "DEBUG": os.environ.get("DEBUG", "1"),
+        "DJANGO_SETTINGS_MODULE": "console.settings",
+    }
+
+
+def startup(folder: Path) -> None:
+    """How long `validate_package` takes to start, against baselines (median wall times)."""
+    env = _command_env()
+    tiny = folder / "two-accounts.txt"
+    tiny.write_bytes(b"alice\nbob\n")
+    python = sys.executable
+    manage = [python, "manage.py", "validate_package"]
+    rows = [
+        ("python -c pass", [python, "-c", "pass"]),
+        ("bare django.setup()", [python, "-c", "import django; django.setup()"]),
+        ("validate_package --help", [*manage, "--help"]),
+        ("validate_package two-line file --json", [*manage, str(tiny), "--json"]),
+        # One of Django's own options: the command runs through a full Django set-up.
+        ("  the same through Django (--verbosity 1)", [*manage, str(tiny), "--json", "-v", "1"]),
+    ]
+    print(f"\nStart-up of manage.py validate_package (median of {STARTUP_RUNS} cold processes):")
+    for label, command in rows:
+        print(f"  {label:<44}{_median_wall(command, env) * 1000:>7.0f} ms")
+
+
+def whole_check(paths: list[Path]) -> None:
+    """The command from a cold process against a cold process running the plain loop."""
+    env = _command_env()
+    print(f"\nWhole check from a cold process, start-up included (median of {WHOLE_RUNS}, s):")
+    header = f"  {'file':<22}{'validate_package':>17}{'plain loop':>12}  vs baseline"
+    print(header)
+    print("  " + "-" * (len(header) - 2))
+    for path in paths:
+        ours_runs, plain_runs = [], []
+        for _ in range(WHOLE_RUNS):  # interleaved, so a busy moment hits both alike
+            ours_runs.append(
+                _wall([sys.executable, "manage.py", "validate_package", str(path), "--json"], env)
+            )
+            plain_runs.append(
+                _wall(
+                    [sys.executable, "-m", "bench.bench_packages", "--measure", "baseline"]
+                    + [str(path)],
+                    env,
+                )
+            )
+        ours, plain = statistics.median(ours_runs), statistics.median(plain_runs)
+        print(f"  {path.name:<22}{ours:>17.2f}{plain:>12.2f}  {plain / ours:.1f}x faster")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
     parser.add_argument("--accounts", type=int, default=5_000_000)
@@ -171,6 +257,8 @@ def main() -> None:
             f"Account packages: {args.accounts:,} accounts, {DUPLICATE_SHARE:.0%} repeated; "
             f"generated in {time.perf_counter() - began:.1f} s"
         )
+        import numpy as np
+
         print(
             f"Python {platform.python_version()}, numpy {np.__version__}, "
             f"{os.cpu_count()} CPUs; each run in a fresh process\n"
@@ -201,6 +289,8 @@ def main() -> None:
             "\npeak MB: the process's peak resident memory (VmHWM), interpreter included; "
             "start MB: the same before validating."
         )
+        startup(folder)
+        whole_check(paths)
 
 
 if __name__ == "__main__":

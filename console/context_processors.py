@@ -20,4 +20,9 @@ def navigation(request: HttpRequest) -> dict[str, object]:
     user = getattr(request, "user", None)
     if user is not None and user.is_authenticated:
         context["unread_notifications"] = selectors.unread_notification_count(user=user)
+        # The Review queue and Audit log links only for people who can use them: a marketer
+        # could never use either.
+        rights = selectors.nav_rights(user=user)
+        context["can_review_somewhere"] = rights.review
+        context["can_see_audit"] = rights.audit
     return context

@@ -9,6 +9,7 @@ from django.views.defaults import page_not_found
 from django.views.i18n import JavaScriptCatalog
 
 from console.preferences import views as preferences
+from console.users import views as users
 
 # Each area holds full paths, so the pages keep their URLs and their `console:` names.
 pages = [
@@ -22,6 +23,7 @@ pages = [
     path("", include("console.plans.urls")),
     path("", include("console.pushes.urls")),
     path("", include("console.review.urls")),
+    path("", include("console.users.urls")),
 ]
 
 
@@ -33,6 +35,8 @@ urlpatterns = [
     path("", include((pages, "console"))),
     path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    # Where a one-time set-password link leads: for people not signed in (yet).
+    path("password/set/<uidb64>/<token>/", users.password_set, name="password-set"),
     path("healthz", healthz, name="healthz"),
     # The language switcher of the top bar, for everyone (the login page has it too).
     path("language/", preferences.set_language, name="set-language"),

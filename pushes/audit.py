@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from django.db import IntegrityError, connection, transaction
@@ -17,6 +18,7 @@ from pushes.models import App, AuditEvent
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
+    from datetime import datetime
 
     from django.contrib.auth.models import User
     from django.db.models import Model
@@ -80,12 +82,42 @@ def audit_record(
     raise RuntimeError("could not append to the audit chain")
 
 
+@dataclass(frozen=True)
+class ChainCheck:
+    """What a walk over the chain found: how many events it read, and the first break.
+
+    `problem` is "link" when the event's previous hash is not the hash of the event before
+    it (`previous_id`; None for the first event, which should start from GENESIS: an
+    event was deleted or inserted there), or "hash" when its own hash does not match its
+    content (the row was edited).
+    """
+
+    checked: int
+    broken_at: int | None = None
+    broken_at_time: datetime | None = None
+    problem: str = ""
+    previous_id: int | None = None
+
+    @property
+    def intact(self) -> bool:
+        return self.broken_at is None
+
+
+def check_chain(events: Iterable[AuditEvent] | None = None) -> ChainCheck:
+    """Walk the chain oldest first and stop at the first event whose link or hash is wrong."""
+    prev, previous_id, checked = GENESIS, None, 0
+    rows = events if events is not None else AuditEvent.objects.order_by("id").iterator(2000)
+    for event in rows:
+        checked += 1
+        problem = "link" if event.prev_hash != prev else ""
+        if not problem and _digest(event) != event.hash:
+            problem = "hash"
+        if problem:
+            return ChainCheck(checked, event.pk, event.created_at, problem, previous_id)
+        prev, previous_id = event.hash, event.pk
+    return ChainCheck(checked)
+
+
 def verify_chain(events: Iterable[AuditEvent] | None = None) -> int | None:
     """The id of the first event whose hash or link is wrong, or None if intact."""
-    prev = GENESIS
-    rows = events if events is not None else AuditEvent.objects.order_by("id").iterator()
-    for event in rows:
-        if event.prev_hash != prev or _digest(event) != event.hash:
-            return event.pk
-        prev = event.hash
-    return None
+    return check_chain(events).broken_at

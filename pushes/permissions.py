@@ -16,7 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from pushes.errors import NotAllowed
-from pushes.models import App, Push, Role
+from pushes.models import App, Approval, Push, Role
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
@@ -112,6 +112,20 @@ def can_review(push: Push, user: Person) -> bool:
     return has_role(push.app, user, REVIEWERS) and push.created_by_id != user.pk
 
 
+def approvals_required(push: Push) -> int:
+    """An app may ask for two approvals of pushes to more accounts than its threshold."""
+    limit = push.app.two_approvals_above
+    return 2 if limit is not None and push.total_count > limit else 1
+
+
+def has_approved(push: Push, user: Person) -> bool:
+    """Whether the user approved the push's current submission (a resubmission starts over)."""
+    if not user.is_authenticated:
+        return False
+    current = push.revisions.order_by("-number").values("id")[:1]
+    return Approval.objects.filter(revision_id__in=current, reviewer_id=user.pk).exists()
+
+
 def can_resolve(push: Push, user: Person) -> bool:
     """Deciding an in-doubt push (mark as sent, resend) is for admins of the app."""
     return has_role(push.app, user, ADMINS)
@@ -134,6 +148,7 @@ def push_actions(push: Push, user: Person) -> PushActions:
         can_submit=can_submit(push, user),
         can_cancel=can_cancel(push, user),
         can_review=has_role(push.app, user, REVIEWERS)
-        and push.status == Push.Status.PENDING_REVIEW,
+        and push.status == Push.Status.PENDING_REVIEW
+        and not has_approved(push, user),
         can_resolve=can_resolve(push, user),
     )

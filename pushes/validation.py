@@ -15,40 +15,77 @@ from datetime import datetime
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop as N_
+from django.utils.translation import ngettext
 
 from pushes import snapshot
 from pushes.models import AccountPackage, Push
-from pushes.packages import RowError, iter_accounts, localize, validate_package
+from pushes.packages import PackageError, RowError, iter_accounts, localize, validate_package
 from pushes.packages.wording import Phrasebook
 
 MAX_TYPED_ACCOUNTS = 100_000
+# Bad lines listed by the form, its error summary and the record page; the rest are
+# counted ("… and 35 more"). Only the first MAX_KEPT_BAD_LINES are kept at all.
+MAX_LISTED_BAD_LINES = 20
+MAX_KEPT_BAD_LINES = 100
+
+
+@dataclass(frozen=True)
+class BadLine:
+    """A typed line the account rules refuse (line 0: the text as a whole)."""
+
+    line: int
+    value: str  # as typed, made printable and cut short by the package rules
+    reason: str  # in the active language
+
+    def __str__(self) -> str:
+        return line_problem(self.line, self.reason, self.value)
 
 
 @dataclass(frozen=True)
 class TypedAccounts:
+    """Typed accounts: the valid ones (each once, in order) even when other lines are bad."""
+
     accounts: list[str]
     duplicates: int
-    errors: list[tuple[int, str]]  # (line, reason), the reason in the active language
+    bad_lines: list[BadLine]  # the first MAX_KEPT_BAD_LINES
+    invalid: int  # every bad line (a problem with the text as a whole counts as one)
     lines: int
+
+    @property
+    def errors(self) -> list[tuple[int, str]]:
+        """(line, reason) of the bad lines kept."""
+        return [(bad.line, bad.reason) for bad in self.bad_lines]
 
 
 def parse_typed_accounts(text: str) -> TypedAccounts:
-    """Typed accounts, checked with exactly the account-package rules (one per line)."""
-    errors: list[tuple[int, str]] = []
+    """Typed accounts, checked with exactly the account-package rules (one per line).
+
+    A draft keeps the valid accounts of a text with bad lines, so its count is right; the
+    bad lines still stop Preview and Confirm (see `validate_for_submit`)."""
+    bad: list[BadLine] = []
 
     def collect(error: RowError) -> None:
-        if len(errors) < 100:
-            errors.append((error.line, localize(error.reason)))
+        if len(bad) < MAX_KEPT_BAD_LINES:
+            bad.append(BadLine(error.line, error.value, localize(error.reason)))
 
     data = text.encode("utf-8")
     if not data.strip():
-        return TypedAccounts(accounts=[], duplicates=0, errors=[], lines=0)
+        return TypedAccounts(accounts=[], duplicates=0, bad_lines=[], invalid=0, lines=0)
     result = validate_package(io.BytesIO(data), "typed.txt", on_error=collect)
-    if result.problem and not errors:
-        errors.append((0, localize(result.problem)))
-    accounts = list(iter_accounts(io.BytesIO(data), "typed.txt")) if not errors else []
+    if result.problem and not any(line.line == 0 for line in bad):
+        bad.insert(0, BadLine(0, "", localize(result.problem)))
+    accounts: list[str] = []
+    if not result.problem:
+        try:
+            accounts = list(iter_accounts(io.BytesIO(data), "typed.txt"))
+        except PackageError:
+            accounts = []
     return TypedAccounts(
-        accounts=accounts, duplicates=result.duplicates, errors=errors, lines=result.rows
+        accounts=accounts,
+        duplicates=result.duplicates,
+        bad_lines=bad,
+        invalid=result.invalid_rows + bool(result.problem),
+        lines=result.rows,
     )
 
 
@@ -59,9 +96,27 @@ IOS_OPEN_ACTION = N_(
 )
 
 
-def line_problem(line: int, reason: str) -> str:
-    """A typed account's problem, with its line number (0: the text as a whole)."""
-    return _("Line %(line)s: %(problem)s") % {"line": line, "problem": reason} if line else reason
+def line_problem(line: int, reason: str, value: str = "") -> str:
+    """A typed account's problem, with its line number and, when known, the value as typed
+    (line 0: the text as a whole)."""
+    if not line:
+        return reason
+    if value:
+        return _("Line %(line)s, “%(value)s”: %(problem)s") % {
+            "line": line,
+            "value": value,
+            "problem": reason,
+        }
+    return _("Line %(line)s: %(problem)s") % {"line": line, "problem": reason}
+
+
+def more_bad_lines(count: int) -> str:
+    """What follows the listed bad lines when there are more of them."""
+    return ngettext(
+        "… and %(count)s more line to fix (the first %(listed)s are listed).",
+        "… and %(count)s more lines to fix (the first %(listed)s are listed).",
+        count,
+    ) % {"count": f"{count:,}", "listed": MAX_LISTED_BAD_LINES}
 
 
 Problems = list[tuple[str, str]]  # (form field, message)
@@ -105,8 +160,11 @@ def _target_problems(push: Push) -> Problems:
 
 def _typed_account_problems(text: str) -> Problems:
     typed = parse_typed_accounts(text)
-    problems = [("accounts_text", line_problem(line, reason)) for line, reason in typed.errors[:20]]
-    if not typed.errors and not typed.accounts:
+    listed = typed.bad_lines[:MAX_LISTED_BAD_LINES]
+    problems = [("accounts_text", line_problem(b.line, b.reason, b.value)) for b in listed]
+    if typed.invalid > len(listed):
+        problems.append(("accounts_text", more_bad_lines(typed.invalid - len(listed))))
+    if not typed.invalid and not typed.accounts:
         problems.append(("accounts_text", _("Enter at least one account, one per line.")))
     if typed.lines > MAX_TYPED_ACCOUNTS:
         problems.append(("accounts_text", too_many_typed()))

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
 
 import pytest
+from django.conf import settings
 from django.contrib.auth.models import User
 from pytest_django.fixtures import Settings
 
@@ -68,6 +69,20 @@ def _compiled_catalogs() -> None:
 
 
 @pytest.fixture(autouse=True)
+def _default_language() -> Iterator[None]:
+    """Each test starts in the default language and time zone: a request in zh-hans (the
+    middleware activates the reader's language in this thread) must not leak into the next
+    test's direct calls."""
+    from django.utils import timezone, translation
+
+    translation.activate(settings.LANGUAGE_CODE)
+    timezone.deactivate()
+    yield
+    translation.activate(settings.LANGUAGE_CODE)
+    timezone.deactivate()
+
+
+@pytest.fixture(autouse=True)
 def _fast_password_hashing(settings: Settings) -> None:
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
@@ -113,7 +128,7 @@ def staff(db: None) -> User:
 
 @pytest.fixture
 def private_cache(settings: Settings) -> None:
-    """An empty cache of this test's own (the sandbox's push rate limit lives there)."""
+    """An empty cache of this test's own."""
     from django.core.cache import cache
 
     settings.CACHES = {

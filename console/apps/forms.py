@@ -1,14 +1,22 @@
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django import forms
 from django.contrib.auth import get_user_model
+from django.urls import reverse
+from django.utils.html import format_html, format_html_join
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
+from pushes import selectors
 from pushes.models import App, Role
 from pushes.services import MAX_TEST_ACCOUNTS
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
+    from django.forms.renderers import BaseRenderer
+    from django.utils.safestring import SafeString
 
 
 class AppForm(forms.ModelForm):
@@ -66,9 +74,57 @@ class AppForm(forms.ModelForm):
             ) % {"last4": self.instance.secret_key_last4}
 
 
+class UsernameInput(forms.TextInput):
+    """A text input offering usernames to pick from (a <datalist>); typing still works."""
+
+    def __init__(self, attrs: dict[str, Any] | None = None) -> None:
+        super().__init__(attrs)
+        self.suggestions: list[str] = []
+
+    def render(
+        self,
+        name: str,
+        value: Any,
+        attrs: dict[str, Any] | None = None,
+        renderer: BaseRenderer | None = None,
+    ) -> SafeString:
+        if not self.suggestions:
+            return super().render(name, value, attrs, renderer)
+        list_id = f"{(attrs or {}).get('id') or name}_choices"
+        field = super().render(name, value, {**(attrs or {}), "list": list_id}, renderer)
+        options = format_html_join("", '<option value="{}">', ((u,) for u in self.suggestions))
+        return format_html('{}<datalist id="{}">{}</datalist>', field, list_id, options)
+
+
 class MemberForm(forms.Form):
-    username = forms.CharField(label=_("Username"), max_length=150)
-    role = forms.ChoiceField(label=_("Role"), choices=Role.choices)
+    username = forms.CharField(
+        label=_("Username"),
+        max_length=150,
+        widget=UsernameInput(attrs={"autocomplete": "off", "spellcheck": "false"}),
+    )
+    # Reviewer is the least privilege: alone, a reviewer can make nothing reach anyone's
+    # device (approving needs another person's push). A marketer alone can: test pushes go
+    # out to the app's test accounts without review. Admin is the most.
+    role = forms.ChoiceField(label=_("Role"), choices=Role.choices, initial=Role.REVIEWER)
+
+    def __init__(
+        self, *args: Any, app: App | None = None, by: User | None = None, **kwargs: Any
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        if app is None or by is None:
+            return
+        field = self.fields["username"]
+        assert isinstance(field.widget, UsernameInput)
+        field.widget.suggestions = selectors.member_suggestions(app=app, by=by)
+        if field.widget.suggestions:
+            field.help_text = _("Type a username or pick one from the list.")
+        if by.is_staff:
+            field.help_text = format_html(
+                '{} <a href="{}">{}</a>',
+                field.help_text or "",
+                reverse("console:user-create"),
+                _("Not there? Create a user."),
+            )
 
     def clean_username(self) -> Any:
         username = self.cleaned_data["username"].strip()

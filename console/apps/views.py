@@ -84,7 +84,7 @@ def app_detail(request: HttpRequest, code: UUID) -> HttpResponse:
         "can_review": role in REVIEWERS,
         "test_accounts_pending": pending_test_accounts_change(app=app) is not None,
         "members": selectors.membership_list(app=app) if role in ADMINS else [],
-        "member_form": MemberForm(),
+        "member_form": MemberForm(app=app, by=signed_in(request)) if role in ADMINS else None,
         **_dashboard(request, app),
     }
     return render(request, "console/apps/app_detail.html", context)
@@ -148,7 +148,7 @@ def app_pause(request: HttpRequest, code: UUID) -> HttpResponse:
 @require_POST
 def member_set(request: HttpRequest, code: UUID) -> HttpResponse:
     app, role = get_app_for_user(request, code, roles=ADMINS)
-    form = MemberForm(request.POST)
+    form = MemberForm(request.POST, app=app, by=signed_in(request))
     if form.is_valid():
         user = form.cleaned_data["username"]
         services.membership_set(

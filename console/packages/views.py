@@ -20,6 +20,7 @@ from django.views.decorators.http import require_GET, require_POST
 from console.access import ADMINS, AUTHORS, get_app_for_user, signed_in
 from console.packages.forms import RetentionForm
 from pushes import selectors
+from pushes.selectors.packages import package_outcome
 from pushes.services import packages as services
 
 if TYPE_CHECKING:
@@ -178,7 +179,7 @@ def package_detail(request: HttpRequest, code: UUID, package: UUID) -> HttpRespo
         "role": role,
         "can_author": role in AUTHORS,
         "package": item,
-        "problems": item.errors,
+        "outcome": package_outcome(package=item),
     }
     return render(request, "console/packages/package_detail.html", context)
 
@@ -192,11 +193,13 @@ def package_status(request: HttpRequest, code: UUID, package: UUID) -> HttpRespo
     item = _package_or_404(app, package)
     if _wants_json(request) or request.GET.get("format") == "json":
         return JsonResponse(_status_json(app, item))
-    context = {"app": app, "package": item, "problems": item.errors[:STATUS_PROBLEMS]}
+    outcome = package_outcome(package=item, limit=STATUS_PROBLEMS)
+    context = {"app": app, "package": item, "outcome": outcome}
     return render(request, "console/packages/partials/package_status.html", context)
 
 
 def _status_json(app: App, package: AccountPackage) -> dict[str, Any]:
+    outcome = package_outcome(package=package, limit=STATUS_PROBLEMS)
     return {
         "code": str(package.code),
         "name": package.original_name,
@@ -212,13 +215,16 @@ def _status_json(app: App, package: AccountPackage) -> dict[str, Any]:
         "accounts": package.accounts,
         "duplicates": package.duplicates,
         "invalid_rows": package.invalid_rows,
-        "problem": package.problem,
+        # Refused as a whole: no rows to list or report, the problem says why.
+        "problem": outcome.file_problem,
+        "file_problem": bool(outcome.file_problem),
         "errors": [
-            {"line": error.get("line", 0), "reason": error.get("reason", "")}
-            for error in package.errors[:STATUS_PROBLEMS]
+            {"line": error.get("line", 0), "reason": error["reason"]} for error in outcome.problems
         ],
-        "more_errors": max(0, package.invalid_rows + bool(package.problem) - STATUS_PROBLEMS),
-        "report_url": _report_url(app, package) if package.has_report else None,
+        "more_errors": 0
+        if outcome.file_problem
+        else max(0, package.invalid_rows - STATUS_PROBLEMS),
+        "report_url": _report_url(app, package) if outcome.offers_report else None,
         "detail_url": _detail_url(app, package),
     }
 
@@ -228,7 +234,7 @@ def _status_json(app: App, package: AccountPackage) -> dict[str, Any]:
 def package_report(request: HttpRequest, code: UUID, package: UUID) -> FileResponse:
     app, _ = get_app_for_user(request, code)
     item = _package_or_404(app, package)
-    if not item.has_report:
+    if not package_outcome(package=item).offers_report:
         raise Http404(gettext("This package has no error report."))
     try:
         report = item.error_report.storage.open(item.error_report.name or "", "rb")

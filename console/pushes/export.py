@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import csv
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from console.csv_stream import csv_chunks
 from pushes.models import Push
 from pushes.selectors import rate
 
@@ -18,22 +18,8 @@ if TYPE_CHECKING:
 
     from django.db.models import QuerySet
 
-# Rows fetched per database round trip, and the bytes gathered before each write out.
+# Rows fetched per database round trip.
 CHUNK_ROWS = 500
-FLUSH_BYTES = 64 * 1024
-# Excel reads a CSV as UTF-8 (Chinese titles) only when it starts with a byte order mark.
-BOM = "\ufeff"
-# A spreadsheet runs a cell starting with one of these as a formula (CSV injection).
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-
-
-def safe_cell(value: object) -> object:
-    """Text a spreadsheet could run as a formula, made plain text with a leading quote."""
-    if not isinstance(value, str):
-        return value
-    # Some spreadsheet imports trim leading spaces first, so look past them too.
-    risky = value.startswith(_FORMULA_START) or value.lstrip(" ").startswith(_FORMULA_START)
-    return "'" + value if risky else value
 
 
 @dataclass(frozen=True)
@@ -80,33 +66,9 @@ def push_csv(pushes: QuerySet[Push], *, zone: tzinfo) -> Iterator[bytes]:
     return _chunks(pushes, wording)
 
 
-class _Buffer:
-    """What csv.writer writes into, handed on and emptied chunk by chunk."""
-
-    def __init__(self) -> None:
-        self.parts: list[str] = []
-        self.size = 0
-
-    def write(self, text: str) -> None:
-        self.parts.append(text)
-        self.size += len(text)
-
-    def take(self) -> bytes:
-        data = "".join(self.parts).encode("utf-8")
-        self.parts, self.size = [], 0
-        return data
-
-
 def _chunks(pushes: QuerySet[Push], wording: _Wording) -> Iterator[bytes]:
-    buffer = _Buffer()
-    buffer.write(BOM)
-    writer = csv.writer(buffer, quoting=csv.QUOTE_ALL)
-    writer.writerow(wording.header)
-    for push in pushes.iterator(chunk_size=CHUNK_ROWS):
-        writer.writerow(_row(push, wording))
-        if buffer.size >= FLUSH_BYTES:
-            yield buffer.take()
-    yield buffer.take()
+    rows = (_row(push, wording) for push in pushes.iterator(chunk_size=CHUNK_ROWS))
+    return csv_chunks(wording.header, rows)
 
 
 def _row(push: Push, wording: _Wording) -> list[object]:
@@ -123,7 +85,7 @@ def _row(push: Push, wording: _Wording) -> list[object]:
         _when(push.sent_at, wording.zone),
         *_results(push),
     ]
-    return [safe_cell(cell) for cell in cells]
+    return cells
 
 
 def _results(push: Push) -> list[object]:

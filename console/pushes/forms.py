@@ -13,11 +13,14 @@ from django.http import QueryDict
 from django.utils.text import format_lazy
 from django.utils.timezone import localtime
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
-from pushes.models import ACCOUNT_TYPES, AccountPackage, App, Plan, Push, account_type_label
+from pushes.models import AccountPackage, App, Plan, Push, account_type_choices
 from pushes.selectors import (
     CONTENT_LIMITS,
     MAX_EXPIRE_TIME,
+    MAX_MESSAGE_BYTES,
+    MAX_TITLE_CHARS,
     TITLE_LIMITS,
     package_for_app,
     plan_choices,
@@ -60,7 +63,7 @@ class PushForm(forms.Form):
     account_type = forms.TypedChoiceField(
         label=_("Account Type"),
         coerce=int,
-        choices=[(value, account_type_label(value)) for value, _label in ACCOUNT_TYPES],
+        choices=account_type_choices,
         help_text=_(
             "Must match the account type used when the accounts were bound to devices; "
             "with another type the push reaches nobody."
@@ -82,7 +85,9 @@ class PushForm(forms.Form):
         widget=forms.RadioSelect,
         initial=Push.MessageType.NOTIFY,
     )
-    title = forms.CharField(label=_("Title"), max_length=200, required=False)
+    # No maxlength on the input: a browser would cut a pasted title silently. The form
+    # counts as the person types and says how long it is (clean_title).
+    title = forms.CharField(label=_("Title"), required=False)
     content = forms.CharField(
         label=_("Content"), required=False, widget=forms.Textarea(attrs={"rows": 4})
     )
@@ -134,13 +139,22 @@ class PushForm(forms.Form):
         plan_field = self.fields["plan"]
         assert isinstance(plan_field, forms.ModelChoiceField)
         plan_field.queryset = plan_choices(app)
+        # What push_form.js counts against, as the person types.
         self.fields["title"].widget.attrs.update(
-            {"data-limits": json.dumps(TITLE_LIMITS), "autocomplete": "off"}
+            {
+                "data-limits": json.dumps(TITLE_LIMITS),
+                "data-max-chars": str(MAX_TITLE_CHARS),
+                "autocomplete": "off",
+            }
         )
-        self.fields["content"].widget.attrs["data-limits"] = json.dumps(CONTENT_LIMITS)
+        self.fields["content"].widget.attrs.update(
+            {"data-limits": json.dumps(CONTENT_LIMITS), "data-max-bytes": str(MAX_MESSAGE_BYTES)}
+        )
         for name, field in self.fields.items():
             if field.help_text and not isinstance(field.widget, forms.RadioSelect):
                 field.widget.attrs["aria-describedby"] = f"id_{name}_help"
+        for name in ("title", "content"):
+            self.fields[name].widget.attrs["aria-describedby"] = f"id_{name}_count id_{name}_limits"
 
     # Reading input -----------------------------------------------------------------
 
@@ -193,6 +207,20 @@ class PushForm(forms.Form):
         if problems:
             raise ValidationError(problems)
         return result
+
+    def clean_title(self) -> str:
+        title = str(self.cleaned_data.get("title") or "")
+        count = len(title)
+        if count > MAX_TITLE_CHARS:
+            raise ValidationError(
+                ngettext(
+                    "The title has %(count)s character; at most %(max)s.",
+                    "The title has %(count)s characters; at most %(max)s.",
+                    count,
+                )
+                % {"count": f"{count:,}", "max": f"{MAX_TITLE_CHARS:,}"}
+            )
+        return title
 
     def clean_send_time(self) -> Any:
         value = self.cleaned_data.get("send_time")

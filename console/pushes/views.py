@@ -127,15 +127,23 @@ def _render_form(
     request: HttpRequest, *, app: App, form: PushForm, push: Push | None, status: int = 200
 ) -> HttpResponse:
     form.mark_invalid()
+    # With bad lines, say how many accounts the draft keeps (the live check says it later).
+    accounts_summary = ""
+    if "accounts_text" in form.errors and form.source_value == Push.Source.MANUAL:
+        accounts_summary = selectors.accounts_check(
+            str(form["accounts_text"].value() or "")
+        ).summary
     context = {
         "app": app,
         "push": push,
         "form": form,
+        "accounts_summary": accounts_summary,
         "packages": package_list_valid(app=app)[:50],
         "selected_package": form.selected_package,
         "returns_to_draft": push is not None and push.status != Push.Status.DRAFT,
         "time_zone": timezone.get_current_timezone_name(),
-        "title_limit": selectors.TITLE_LIMITS["TPNS"],
+        "max_title_chars": number_format(selectors.MAX_TITLE_CHARS, force_grouping=True),
+        "max_message_bytes": number_format(selectors.MAX_MESSAGE_BYTES, force_grouping=True),
     }
     return render(request, "console/pushes/push_form.html", context, status=status)
 
@@ -311,6 +319,7 @@ def _status_context(request: HttpRequest, push: Push) -> dict[str, Any]:
         "can_cancel": actions.can_cancel,
         "returns_to_draft": push.status != Push.Status.DRAFT,
         "review_url": review_url,
+        "review_progress": selectors.review_progress(push=push, user=request.user),
         "live": push.is_in_flight or push.lookup_state == Push.LookupState.PENDING,
     }
 

@@ -6,12 +6,13 @@ Also the resolution of in-doubt pushes: a person marks one as sent or resends it
 from __future__ import annotations
 
 import json
+from datetime import timedelta
 from typing import TYPE_CHECKING
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
-from django.utils import timezone
+from django.utils import formats, timezone
 from django.utils.translation import gettext
 from django.views.decorators.http import require_POST
 
@@ -22,6 +23,7 @@ from pushes.models import Push, account_type_label
 from pushes.services import approvals_required, push_approve, push_reject
 
 if TYPE_CHECKING:
+    from datetime import datetime
     from uuid import UUID
 
     from django.http import HttpRequest, HttpResponse
@@ -30,7 +32,11 @@ if TYPE_CHECKING:
 @login_required
 def review_queue(request: HttpRequest) -> HttpResponse:
     pushes = selectors.review_queue_for_user(user=signed_in(request))
-    return render(request, "console/review/review_queue.html", {"pushes": pushes})
+    # Submitted after this reads "just now" rather than "0 minutes".
+    just_now = timezone.now() - timedelta(minutes=1)
+    return render(
+        request, "console/review/review_queue.html", {"pushes": pushes, "just_now": just_now}
+    )
 
 
 @login_required
@@ -44,6 +50,7 @@ def review_detail(request: HttpRequest, code: UUID) -> HttpResponse:
         "is_author": push.created_by_id == request.user.pk,
         "approvals": selectors.current_approvals(push=push),
         "approvals_required": approvals_required(push),
+        "progress": selectors.review_progress(push=push, user=request.user),
         "first_accounts": push.accounts[:20],
         "time_zone": timezone.get_current_timezone_name(),
     }
@@ -64,22 +71,36 @@ def review_approve(request: HttpRequest, code: UUID) -> HttpResponse:
     except PushdeckError as exc:
         messages.error(request, str(exc))
         return redirect("console:review-detail", code=push.code)
-    if push.status == Push.Status.APPROVED and push.queued_at is None:
-        messages.warning(
-            request,
-            gettext(
-                "Approved. The task queue cannot be reached right now; “%(push)s” is sent as "
-                "soon as it is back."
-            )
-            % {"push": push},
-        )
-    elif push.status == Push.Status.APPROVED:
-        messages.success(request, gettext("Approved. “%(push)s” is being sent.") % {"push": push})
-    else:
-        messages.success(
-            request, gettext("Your approval is recorded; this push needs another reviewer.")
-        )
+    level, text = _approved_message(request, push)
+    messages.add_message(request, level, text)
     return redirect("console:review-queue")
+
+
+def _approved_message(request: HttpRequest, push: Push) -> tuple[int, str]:
+    """What happens next, truthfully: a second reviewer, the app's pause, the schedule."""
+    if push.status != Push.Status.APPROVED:
+        progress = selectors.review_progress(push=push, user=request.user)
+        text = gettext("Approved (%(have)s of %(needed)s); waiting for a second reviewer.")
+        return messages.SUCCESS, text % {"have": progress.have, "needed": progress.needed}
+    if push.app.is_paused:
+        text = gettext("Approved; it will be sent when %(app)s is resumed (the app is paused).")
+        return messages.WARNING, text % {"app": push.app.name}
+    if push.send_time is not None:
+        text = gettext("Approved; it will be sent at %(when)s.")
+        return messages.SUCCESS, text % {"when": _local_time(push.send_time)}
+    if push.queued_at is None:
+        text = gettext(
+            "Approved. The task queue cannot be reached right now; “%(push)s” is sent as "
+            "soon as it is back."
+        )
+        return messages.WARNING, text % {"push": push}
+    return messages.SUCCESS, gettext("Approved; it is being sent.")
+
+
+def _local_time(moment: datetime) -> str:
+    """In the person's time zone, named, as the review page shows the schedule."""
+    local = formats.date_format(timezone.localtime(moment), "Y-m-d H:i")
+    return f"{local} ({timezone.get_current_timezone_name()})"
 
 
 @login_required

@@ -10,7 +10,7 @@ from django.db import models
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
-from pushes.models import ACCOUNT_TYPES, account_type_label
+from pushes.models import account_type_choices
 from pushes.sandbox import engagement
 from pushes.sandbox.models import SandboxApp
 from pushes.sandbox.validation import MAX_ACCOUNT_CHARS
@@ -153,7 +153,7 @@ class DeviceForm(SandboxForm):
     account_type = forms.TypedChoiceField(
         label=_("Account type"),
         coerce=int,
-        choices=[(value, account_type_label(value)) for value, _name in ACCOUNT_TYPES],
+        choices=account_type_choices,
         initial=0,
         help_text=_("The type the account is bound as; a push must use the same type."),
     )

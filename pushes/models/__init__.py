@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pushes.account_types import ACCOUNT_TYPES, account_type_label
+from pushes.account_types import ACCOUNT_TYPES, account_type_choices, account_type_label
 from pushes.models.app import App, Gateway, Membership, Platform, Role, TestAccountsChange
 from pushes.models.audit import AuditEvent
 from pushes.models.base import TimestampedModel
@@ -15,6 +15,7 @@ from pushes.models.results import ChannelResult, PushResults, ResultSample
 
 __all__ = [
     "ACCOUNT_TYPES",
+    "account_type_choices",
     "account_type_label",
     "AccountPackage",
     "Approval",

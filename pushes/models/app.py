@@ -8,6 +8,7 @@ from uuid import uuid4
 from django.conf import settings
 from django.core.validators import RegexValidator
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 from pushes import crypto
 from pushes.account_types import ACCOUNT_TYPES
@@ -18,22 +19,22 @@ if TYPE_CHECKING:
 
 
 class Gateway(models.TextChoices):
-    GUANGZHOU = "guangzhou", "Guangzhou"
-    SHANGHAI = "shanghai", "Shanghai"
-    HONGKONG = "hongkong", "Hong Kong"
-    SINGAPORE = "singapore", "Singapore"
-    SANDBOX = "sandbox", "Sandbox"
+    GUANGZHOU = "guangzhou", _("Guangzhou")
+    SHANGHAI = "shanghai", _("Shanghai")
+    HONGKONG = "hongkong", _("Hong Kong")
+    SINGAPORE = "singapore", _("Singapore")
+    SANDBOX = "sandbox", _("Sandbox")
 
 
 class Platform(models.TextChoices):
-    ANDROID = "android", "Android"
-    IOS = "ios", "iOS"
+    ANDROID = "android", _("Android")
+    IOS = "ios", _("iOS")
 
 
 class Role(models.TextChoices):
-    ADMIN = "admin", "Admin"
-    MARKETER = "marketer", "Marketer"
-    REVIEWER = "reviewer", "Reviewer"
+    ADMIN = "admin", _("Admin")
+    MARKETER = "marketer", _("Marketer")
+    REVIEWER = "reviewer", _("Reviewer")
 
 
 access_id_validator = RegexValidator(
@@ -122,10 +123,10 @@ class TestAccountsChange(TimestampedModel):
     __test__ = False  # not a pytest test class, despite the name
 
     class Status(models.TextChoices):
-        PENDING = "pending", "Waiting for approval"
-        APPROVED = "approved", "Approved"
-        REJECTED = "rejected", "Rejected"
-        WITHDRAWN = "withdrawn", "Withdrawn"
+        PENDING = "pending", _("Waiting for approval")
+        APPROVED = "approved", _("Approved")
+        REJECTED = "rejected", _("Rejected")
+        WITHDRAWN = "withdrawn", _("Withdrawn")
 
     app = models.ForeignKey(App, on_delete=models.CASCADE, related_name="test_account_changes")
     accounts = models.JSONField(default=list, blank=True)

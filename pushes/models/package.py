@@ -7,6 +7,7 @@ from uuid import uuid4
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 from pushes.models.app import App
 from pushes.models.base import TimestampedModel
@@ -24,10 +25,10 @@ def report_upload_to(instance: AccountPackage, filename: str) -> str:
 
 class AccountPackage(TimestampedModel):
     class Status(models.TextChoices):
-        PENDING = "pending", "Waiting for validation"
-        VALIDATING = "validating", "Validating"
-        VALID = "valid", "Valid"
-        INVALID = "invalid", "Rejected"
+        PENDING = "pending", _("Waiting for validation")
+        VALIDATING = "validating", _("Validating")
+        VALID = "valid", _("Valid")
+        INVALID = "invalid", _("Rejected")
 
     code = models.UUIDField(default=uuid4, unique=True, editable=False)
     app = models.ForeignKey(App, on_delete=models.CASCADE, related_name="packages")

@@ -6,6 +6,7 @@ from uuid import uuid4
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 from pushes.account_types import ACCOUNT_TYPES
 from pushes.models.app import App
@@ -14,50 +15,50 @@ from pushes.models.package import AccountPackage
 
 
 class LookupState(models.TextChoices):
-    PENDING = "pending", "Looking it up"
-    FOUND = "found", "Found in the gateway's records"
-    ABSENT = "absent", "Not in the gateway's records"
-    AMBIGUOUS = "ambiguous", "Needs a person"
-    UNAVAILABLE = "unavailable", "Records no longer available"
+    PENDING = "pending", _("Looking it up")
+    FOUND = "found", _("Found in the gateway's records")
+    ABSENT = "absent", _("Not in the gateway's records")
+    AMBIGUOUS = "ambiguous", _("Needs a person")
+    UNAVAILABLE = "unavailable", _("Records no longer available")
 
 
 class Push(TimestampedModel):
     LookupState = LookupState
 
     class Status(models.TextChoices):
-        DRAFT = "draft", "Draft"
-        PENDING_REVIEW = "pending_review", "Pending review"
-        APPROVED = "approved", "Approved"
-        REJECTED = "rejected", "Rejected"
-        UPLOADING = "uploading", "Uploading package"
-        UPLOADED = "uploaded", "Package uploaded"
-        SENDING = "sending", "Sending"
-        SENT = "sent", "Sent"
-        FAILED = "failed", "Failed"
-        IN_DOUBT = "in_doubt", "In doubt"
-        CANCELLED = "cancelled", "Cancelled"
+        DRAFT = "draft", _("Draft")
+        PENDING_REVIEW = "pending_review", _("Pending review")
+        APPROVED = "approved", _("Approved")
+        REJECTED = "rejected", _("Rejected")
+        UPLOADING = "uploading", _("Uploading package")
+        UPLOADED = "uploaded", _("Package uploaded")
+        SENDING = "sending", _("Sending")
+        SENT = "sent", _("Sent")
+        FAILED = "failed", _("Failed")
+        IN_DOUBT = "in_doubt", _("In doubt")
+        CANCELLED = "cancelled", _("Cancelled")
 
     class Target(models.TextChoices):
-        ACCOUNT = "account", "One account"
-        ACCOUNT_LIST = "account_list", "Account list"
-        PACKAGE = "package_account_push", "Account package"
+        ACCOUNT = "account", _("One account")
+        ACCOUNT_LIST = "account_list", _("Account list")
+        PACKAGE = "package_account_push", _("Account package")
 
     class Source(models.TextChoices):
-        MANUAL = "manual", "Typed accounts"
-        PACKAGE = "package", "Account package"
+        MANUAL = "manual", _("Typed accounts")
+        PACKAGE = "package", _("Account package")
 
     class MessageType(models.TextChoices):
-        NOTIFY = "notify", "Notification"
-        MESSAGE = "message", "In-app message"
+        NOTIFY = "notify", _("Notification")
+        MESSAGE = "message", _("In-app message")
 
     class PushTo(models.IntegerChoices):
-        LATEST_DEVICE = 0, "The account's latest device"
-        ALL_DEVICES = 1, "All of the account's devices"
+        LATEST_DEVICE = 0, _("The account's latest device")
+        ALL_DEVICES = 1, _("All of the account's devices")
 
     class OpenAction(models.TextChoices):
-        APP = "app", "Open the app"
-        URL = "url", "Open a URL"
-        INTENT = "intent", "Open an intent"
+        APP = "app", _("Open the app")
+        URL = "url", _("Open a URL")
+        INTENT = "intent", _("Open an intent")
 
     code = models.UUIDField(default=uuid4, unique=True, editable=False)
     app = models.ForeignKey(App, on_delete=models.PROTECT, related_name="pushes")
@@ -234,17 +235,17 @@ class DeliveryAttempt(models.Model):
     """One call to the gateway. The console answers "did it send?" from these rows."""
 
     class Kind(models.TextChoices):
-        UPLOAD = "upload", "Package upload"
-        PUSH = "push", "Push call"
-        RECORD = "record", "Push record lookup"
-        CANCEL = "cancel", "Cancel scheduled push"
+        UPLOAD = "upload", _("Package upload")
+        PUSH = "push", _("Push call")
+        RECORD = "record", _("Push record lookup")
+        CANCEL = "cancel", _("Cancel scheduled push")
 
     class Outcome(models.TextChoices):
-        PENDING = "pending", "In progress"
-        OK = "ok", "OK"
-        TRANSIENT = "transient", "Temporary error"
-        PERMANENT = "permanent", "Error"
-        UNKNOWN = "unknown", "Outcome unknown"
+        PENDING = "pending", _("In progress")
+        OK = "ok", _("OK")
+        TRANSIENT = "transient", _("Temporary error")
+        PERMANENT = "permanent", _("Error")
+        UNKNOWN = "unknown", _("Outcome unknown")
 
     push = models.ForeignKey(Push, on_delete=models.CASCADE, related_name="attempts")
     kind = models.CharField(max_length=8, choices=Kind)

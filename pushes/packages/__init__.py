@@ -11,9 +11,12 @@ The TPNS console rules (tpns-api.md §4), enforced exactly:
 - ``.zip``: exactly one ``.txt`` or ``.csv`` entry and nothing else: no folder (no directory entry,
   no ``/`` in a name), no ``__MACOSX/``, ``.DS_Store``, ``._*``, ``Thumbs.db`` or ``desktop.ini``,
   no password (flag bit 0), no zip inside, no name that could escape a folder (``../x.txt``,
-  ``/x.txt``, ``C:x.txt``, backslashes). The entry is decompressed as a stream and refused once
-  more than 100 MiB came out, whatever its headers claim, so a zip bomb costs at most 100 MiB of
-  inflating and one chunk of memory. A zip whose end record lists more than 1,000 entries or a
+  ``/x.txt``, ``C:x.txt``, backslashes). The entry's whole compressed stream is inflated by the
+  validator itself (zipfile stops at the size the headers declare, where a tool reading the
+  whole stream would not): it is refused when more or less comes out than its headers declare,
+  when the deflate stream does not end at its last compressed byte, when the CRC-32 of
+  everything inflated differs, or when it declares more than 100 MiB; so a zip bomb costs at
+  most 100 MiB of inflating and one chunk of memory. A zip whose end record lists more than 1,000 entries or a
   directory over 1 MiB (the zip64 markers included) is refused before zipfile reads the list,
   which would cost an object per entry. A truncated or damaged zip is refused as corrupt.
 
@@ -90,11 +93,29 @@ crafted in advance and a rerun draws a new key.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 from pushes.packages.report import write_error_report
 from pushes.packages.result import PackageError, RowError, ValidationResult
 from pushes.packages.rules import MAX_PACKAGE_BYTES, validate_filename
-from pushes.packages.validate import iter_accounts, validate_package
 from pushes.packages.wording import localize
+
+if TYPE_CHECKING:
+    from pushes.packages.validate import iter_accounts, validate_package
+
+# The scanner (numpy) is imported when a package is first validated or read, not by whatever
+# needs only the limits, names and wording: every web process, worker and management command
+# imports this package at start-up (through the sandbox), and most never validate a file.
+_LAZY = {"iter_accounts", "validate_package"}
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        from pushes.packages import validate
+
+        return getattr(validate, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 __all__ = [
     "MAX_PACKAGE_BYTES",

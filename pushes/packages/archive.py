@@ -6,6 +6,7 @@ import os
 import re
 import struct
 import zipfile
+import zlib
 from collections.abc import Callable
 from typing import BinaryIO
 
@@ -22,6 +23,12 @@ _MAX_COMMENT_BYTES = 0xFFFF
 # zipfile would spend on an object per entry for millions of empty entries.
 _MAX_ENTRIES = 1000
 _MAX_DIRECTORY_BYTES = 1024 * 1024
+_LOCAL_HEADER = struct.Struct("<4s22xHH")  # signature, …, name length, extra field length
+_LOCAL_SIGNATURE = b"PK\x03\x04"
+_UTF8_NAME = 0x800  # general purpose flag bit 11
+# Compressed bytes read at a time: for text, enough to fill a scan chunk in one inflate call.
+_COMPRESSED_CHUNK = 1024 * 1024
+_READ_BYTES = 2 * 1024 * 1024
 
 
 def _unsafe(name: str) -> bool:
@@ -131,3 +138,114 @@ _ENTRY_CHECKS: tuple[Callable[[zipfile.ZipInfo], str | None], ...] = (
     _in_folder,
     _nested_zip,
 )
+
+
+class EntryStream:
+    """The data of one zip entry, inflated from its whole compressed stream.
+
+    zipfile stops reading at the uncompressed size the headers declare and checks the CRC of
+    only that much, so a deflate stream that goes on inflating past it (to a zip bomb's
+    worth) passes, while a tool reading the whole stream gets all of it. Here every one of the
+    entry's compressed bytes (its declared compressed size) goes through our own inflater, and
+    :class:`FileProblem` refuses the zip once more comes out than the header declares, when
+    less does, when the deflate stream does not end exactly at the last compressed byte, or
+    when the CRC-32 of everything that came out is not the declared one. The caller refuses a
+    declared size over 100 MB first, so inflating costs at most that plus one chunk. Stored
+    entries (no compression) get the same checks; other methods raise ``NotImplementedError``.
+    """
+
+    def __init__(self, source: BinaryIO, entry: zipfile.ZipInfo) -> None:
+        if entry.compress_type not in {zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED}:
+            raise NotImplementedError(entry.compress_type)
+        self._source = source
+        self._name = rules.display(entry.filename)
+        self._declared = entry.file_size
+        self._declared_crc = entry.CRC
+        self._left = entry.compress_size  # compressed bytes not read yet
+        self._inflater = (
+            zlib.decompressobj(-zlib.MAX_WBITS)
+            if entry.compress_type == zipfile.ZIP_DEFLATED
+            else None
+        )
+        self._tail = b""  # compressed bytes read but not inflated yet
+        self._crc = 0
+        self._done = False
+        self.count = 0  # uncompressed bytes handed out
+        source.seek(_data_offset(source, entry))
+
+    def read(self, size: int = -1) -> bytes:
+        """``size`` uncompressed bytes (fewer only at the end); ``b""`` once the whole entry
+        checked out."""
+        size = _READ_BYTES if size is None or size < 0 else size
+        pieces: list[bytes] = []
+        wanted = size
+        while wanted and not self._done:
+            data = self._stored(wanted) if self._inflater is None else self._inflate(wanted)
+            if data:
+                self.count += len(data)
+                if self.count > self._declared:
+                    raise self._problem(wording.ZIP_DATA_LONGER)
+                self._crc = zlib.crc32(data, self._crc)
+                pieces.append(data)
+                wanted -= len(data)
+        return pieces[0] if len(pieces) == 1 else b"".join(pieces)
+
+    def _stored(self, size: int) -> bytes:
+        data = self._compressed(size)
+        if not data:
+            self._finish()
+        return data
+
+    def _inflate(self, size: int) -> bytes:
+        inflater = self._inflater
+        assert inflater is not None
+        if inflater.eof:
+            # Nothing may follow the end of the deflate stream within the entry's bytes.
+            if inflater.unused_data or self._tail or self._left:
+                raise self._problem(wording.ZIP_DATA_STREAM)
+            self._finish()
+            return b""
+        if not self._tail:
+            self._tail = self._compressed(_COMPRESSED_CHUNK)
+            if not self._tail:  # every compressed byte read, and the stream goes on
+                raise self._problem(wording.ZIP_DATA_STREAM)
+        data = inflater.decompress(self._tail, size)
+        self._tail = inflater.unconsumed_tail
+        return data
+
+    def _compressed(self, size: int) -> bytes:
+        if not self._left:
+            return b""
+        data = self._source.read(min(size, self._left))
+        if not data:  # the archive ends inside the entry's data
+            raise self._problem(wording.ZIP_DATA_STREAM)
+        self._left -= len(data)
+        return data
+
+    def _finish(self) -> None:
+        if self.count < self._declared:
+            raise self._problem(wording.ZIP_DATA_SHORTER)
+        if self._crc != self._declared_crc:
+            raise self._problem(wording.ZIP_DATA_CRC)
+        self._done = True
+
+    def _problem(self, template: str) -> FileProblem:
+        return FileProblem(template % {"name": self._name, "size": f"{self._declared:,}"})
+
+
+def _data_offset(source: BinaryIO, entry: zipfile.ZipInfo) -> int:
+    """Where the entry's compressed bytes start, after its local header (checked as zipfile
+    does: the signature, and the same name as in the central directory)."""
+    source.seek(entry.header_offset)
+    header = source.read(_LOCAL_HEADER.size)
+    if len(header) < _LOCAL_HEADER.size:
+        raise zipfile.BadZipFile("truncated local file header")
+    signature, name_length, extra_length = _LOCAL_HEADER.unpack(header)
+    if signature != _LOCAL_SIGNATURE:
+        raise zipfile.BadZipFile("bad local file header signature")
+    encoding = "utf-8" if entry.flag_bits & _UTF8_NAME else "cp437"
+    if source.read(name_length) != entry.orig_filename.encode(encoding):
+        raise zipfile.BadZipFile(
+            f"file name in the directory and the header of {entry.filename!r} differ"
+        )
+    return entry.header_offset + _LOCAL_HEADER.size + name_length + extra_length

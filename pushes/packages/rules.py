@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from functools import lru_cache
+from functools import cache, lru_cache
 
 from pushes.packages import wording
 
@@ -69,9 +69,24 @@ def _utf8_pattern(points: list[int]) -> re.Pattern[bytes]:
     return re.compile(b"|".join(branches))
 
 
-_UNSAFE_POINTS = _unsafe_nonascii()
-UNSAFE_NONASCII_UTF8 = _utf8_pattern(_UNSAFE_POINTS)
-UNSAFE_CHAR = re.compile(f"[\x00-\x1f\x7f{_str_class(_UNSAFE_POINTS)}]")
+@cache
+def _unsafe_patterns() -> tuple[re.Pattern[bytes], re.Pattern[str]]:
+    # Built on first use, not at import: walking the Unicode tables takes tens of
+    # milliseconds, which every process importing the package would pay.
+    points = _unsafe_nonascii()
+    return _utf8_pattern(points), re.compile(f"[\x00-\x1f\x7f{_str_class(points)}]")
+
+
+def unsafe_nonascii_utf8() -> re.Pattern[bytes]:
+    """Matches, in UTF-8 bytes, any non-ASCII control or invisible character."""
+    return _unsafe_patterns()[0]
+
+
+def unsafe_char() -> re.Pattern[str]:
+    """Matches any control or invisible character, ASCII or not."""
+    return _unsafe_patterns()[1]
+
+
 _SIMPLE_NAMES = {"\x00": "NUL", "\t": "TAB", "\x1b": "ESC", "\x7f": "DEL", "\x85": "NEXT LINE"}
 
 
@@ -156,7 +171,7 @@ def check_account(raw: bytes) -> tuple[bytes | None, str | None]:
     account = text.strip(_SPACES)
     if not account:
         return None, None
-    unsafe = UNSAFE_CHAR.search(account)
+    unsafe = unsafe_char().search(account)
     if unsafe:
         return None, wording.UNSAFE_CHAR % {"char": describe_char(unsafe.group())}
     if not MIN_ACCOUNT_CHARS <= len(account) <= MAX_ACCOUNT_CHARS:
@@ -198,5 +213,5 @@ def display(value: bytes | str, *, printable: bool = False) -> str:
         value = value[: DISPLAY_CHARS * 4].decode("utf-8", "backslashreplace")
     value = value[: DISPLAY_CHARS + 1]
     if not printable:
-        value = UNSAFE_CHAR.sub(lambda match: ascii(match.group())[1:-1], value)
+        value = unsafe_char().sub(lambda match: ascii(match.group())[1:-1], value)
     return value if len(value) <= DISPLAY_CHARS else value[: DISPLAY_CHARS - 1] + "…"

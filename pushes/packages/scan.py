@@ -453,7 +453,7 @@ def _clean_utf8(data: bytes) -> bool:
         data.decode("utf-8")
     except UnicodeDecodeError:
         return False
-    return rules.UNSAFE_NONASCII_UTF8.search(data) is None
+    return rules.unsafe_nonascii_utf8().search(data) is None
 
 
 # A whole line that is one quoted field: "abc" or "a""b", maybe with spaces around.

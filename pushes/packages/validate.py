@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, BinaryIO
 import numpy as np
 
 from pushes.packages import rules, wording
-from pushes.packages.archive import check_directory, pick_entry
+from pushes.packages.archive import EntryStream, check_directory, pick_entry
 from pushes.packages.result import ErrorSink, FileProblem, PackageError, RowError, ValidationResult
 from pushes.packages.scan import Checked, ChunkReader, Hasher, ScanStats, scan_text
 
@@ -112,11 +112,14 @@ class _Scan:
                 entry = pick_entry(archive)
                 self.inner_format = rules.file_format(entry.filename)
                 self.subject = wording.INSIDE_ZIP % {"name": rules.display(entry.filename)}
-                stream = stack.enter_context(archive.open(entry))
-                # Count what is really decompressed: the sizes in the zip's headers may lie.
+                too_large = wording.TOO_LARGE_INSIDE % {"subject": self.subject}
+                if entry.file_size > rules.MAX_PACKAGE_BYTES:
+                    raise FileProblem(too_large)  # declared: nothing needs inflating
+                # Our own inflater reads the entry's whole compressed stream: the sizes in the
+                # zip's headers may lie, and zipfile would stop where they say.
                 inner = ChunkReader(
-                    stream,  # type: ignore[arg-type]
-                    too_large=wording.TOO_LARGE_INSIDE % {"subject": self.subject},
+                    EntryStream(source, entry),  # type: ignore[arg-type]
+                    too_large=too_large,
                     total=entry.file_size,
                     progress=self.progress,
                 )

@@ -15,8 +15,12 @@ from __future__ import annotations
 
 import re
 
-from django.utils.translation import gettext
-from django.utils.translation import gettext_noop as N_
+
+def N_(message: str) -> str:
+    """``gettext_noop`` under its conventional short name: marks a template for makemessages.
+    Django's own reads the settings, and the validator must import and run without a project."""
+    return message
+
 
 # Subjects: the file itself, or the one file inside a zip.
 THE_FILE = N_("the file")
@@ -70,6 +74,24 @@ ZIP_FOLDER = N_(
     "the zip contains a folder (%(name)s); zip the .txt or .csv file itself, not a folder"
 )
 ZIP_NESTED = N_("the zip contains another zip archive (%(name)s); nested zips are not accepted")
+# The entry's data against its headers: every compressed byte is inflated and checked, since a
+# tool reading the whole stream would get what lies past the declared size.
+ZIP_DATA_LONGER = N_(
+    "the zip is corrupt: %(name)s holds more data than its header declares "
+    "(%(size)s bytes); zip the file again"
+)
+ZIP_DATA_SHORTER = N_(
+    "the zip is corrupt: %(name)s holds less data than its header declares "
+    "(%(size)s bytes); zip the file again"
+)
+ZIP_DATA_STREAM = N_(
+    "the zip is corrupt: the compressed data of %(name)s does not end where its header says; "
+    "zip the file again"
+)
+ZIP_DATA_CRC = N_(
+    "the zip is corrupt: the checksum (CRC-32) of %(name)s does not match its data; "
+    "zip the file again"
+)
 
 # One row.
 BAD_UTF8 = N_("not valid UTF-8 (byte 0x%(byte)s at position %(position)s); save the file as UTF-8")
@@ -125,6 +147,10 @@ TEMPLATES = (
     ZIP_HIDDEN,
     ZIP_FOLDER,
     ZIP_NESTED,
+    ZIP_DATA_LONGER,
+    ZIP_DATA_SHORTER,
+    ZIP_DATA_STREAM,
+    ZIP_DATA_CRC,
     BAD_UTF8,
     UNSAFE_CHAR,
     CONTROL_CHAR,
@@ -173,6 +199,9 @@ class Phrasebook:
         if found is None:
             return text
         template, values = found
+        # Imported here: the validator and its command run without Django's translation.
+        from django.utils.translation import gettext
+
         for name in self.nested & values.keys():
             values[name] = self.localize(values[name])
         try:

@@ -276,3 +276,23 @@ class SandboxPlan(models.Model):
 
     def __str__(self) -> str:
         return f"{self.plan_id} {self.name}"
+
+
+class RateWindow(models.Model):
+    """Events counted under a key within a window of time, in the database.
+
+    Every process shares it, and each change is one conditional UPDATE, so concurrent requests
+    cannot all slip under a limit: the file cache's ``add`` and ``incr`` are a read followed by
+    a write (see pushes/sandbox/throttle.py).
+    """
+
+    key = models.CharField(max_length=100, unique=True)
+    count = models.PositiveIntegerField(default=0)
+    # The window ends here; the next event after it opens a new one.
+    ends_at = models.DateTimeField()
+
+    class Meta:
+        indexes = [models.Index(fields=["ends_at"], name="sandbox_rate_window_ends")]
+
+    def __str__(self) -> str:
+        return f"{self.key}: {self.count} until {self.ends_at:%H:%M:%S}"

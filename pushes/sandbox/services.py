@@ -11,7 +11,6 @@ from typing import TYPE_CHECKING, Any, BinaryIO, cast
 from uuid import uuid4
 
 from django.conf import settings
-from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Case, F, Q, Value, When
@@ -19,7 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext
 
 from pushes import crypto
-from pushes.sandbox import delivery, engagement, uploads
+from pushes.sandbox import delivery, engagement, throttle, uploads
 from pushes.sandbox.errors import AlreadyHandled, SandboxError
 from pushes.sandbox.models import (
     AccountBinding,
@@ -281,9 +280,13 @@ class PushOutcome:
     invalid_tokens: list[str] = field(default_factory=list)
 
 
+_PUSH_RATE_WINDOW = timedelta(seconds=1)
+
+
 def push_check_rate(*, app: SandboxApp) -> None:
-    """At most one all/tag/package push per second per app (§10); shared across processes."""
-    if not cache.add(f"pushdeck:sandbox:push-rate:{app.access_id}", 1, timeout=1):
+    """At most one all/tag/package push per second per app (§10), counted in the database:
+    of simultaneous pushes from any number of processes, exactly one gets through."""
+    if not throttle.take(f"push-rate:{app.access_id}", window=_PUSH_RATE_WINDOW, limit=1):
         raise SandboxError(codes.REQUEST_TOO_FAST)
 
 

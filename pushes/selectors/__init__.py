@@ -6,13 +6,26 @@ One module per area; this package re-exports their public functions.
 from __future__ import annotations
 
 from pushes.selectors.apps import (
+    NavRights,
     app_list_for_user,
-    audit_list_for_user,
+    can_review_somewhere,
     is_admin_somewhere,
     membership_list,
+    nav_rights,
     notifications_for_user,
     roles_by_app,
     unread_notification_count,
+)
+from pushes.selectors.audit import (
+    SYSTEM,
+    AuditEntry,
+    Target,
+    actions_in,
+    audit_action_choices,
+    audit_actors_for_user,
+    audit_entries,
+    audit_list_for_user,
+    audit_visible_apps,
 )
 from pushes.selectors.dashboard import (
     DASHBOARD_WINDOWS,
@@ -39,6 +52,7 @@ from pushes.selectors.pushes import (
     CONTENT_LIMITS,
     MAX_EXPIRE_TIME,
     MAX_MESSAGE_BYTES,
+    MAX_TITLE_CHARS,
     TITLE_LIMITS,
     AccountsCheck,
     Duplicate,
@@ -64,14 +78,26 @@ from pushes.selectors.results import (
     rate,
 )
 from pushes.selectors.review import (
+    ReviewProgress,
     TimelineEntry,
     current_approvals,
     push_timeline,
+    review_progress,
     review_queue_for_user,
     revision_diff,
 )
+from pushes.selectors.users import (
+    USER_STATUSES,
+    member_suggestions,
+    user_list,
+    user_memberships,
+)
 
 __all__ = [
+    "USER_STATUSES",
+    "member_suggestions",
+    "user_list",
+    "user_memberships",
     "PlanDetail",
     "PlanSummary",
     "plan_choices",
@@ -96,13 +122,26 @@ __all__ = [
     "Duplicate",
     "MAX_EXPIRE_TIME",
     "MAX_MESSAGE_BYTES",
+    "MAX_TITLE_CHARS",
     "TITLE_LIMITS",
+    "ReviewProgress",
     "TimelineEntry",
     "accounts_check",
     "app_list_for_user",
     "apps_for_push_list",
     "apps_user_can_push",
+    "AuditEntry",
+    "SYSTEM",
+    "Target",
+    "actions_in",
+    "audit_action_choices",
+    "audit_actors_for_user",
+    "audit_entries",
     "audit_list_for_user",
+    "audit_visible_apps",
+    "can_review_somewhere",
+    "nav_rights",
+    "NavRights",
     "channel_warnings",
     "current_approvals",
     "is_admin_somewhere",
@@ -118,6 +157,7 @@ __all__ = [
     "push_list_for_user",
     "push_timeline",
     "recent_test_pushes",
+    "review_progress",
     "review_queue_for_user",
     "revision_diff",
     "roles_by_app",

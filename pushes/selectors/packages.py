@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 from django.db.models import Prefetch
 
 from pushes.models import AccountPackage, Push
+from pushes.packages import localize
 
 if TYPE_CHECKING:
     from uuid import UUID
@@ -48,3 +50,27 @@ def package_get_for_app(*, app: App, code: UUID | str) -> AccountPackage | None:
         .filter(code=code)
         .first()
     )
+
+
+@dataclass(frozen=True)
+class PackageOutcome:
+    """What a finished package's pages say, in the reader's language.
+
+    A package refused as a whole (``file_problem``: a zip holding a folder, several files, a
+    password, damage…) has no rows: its pages say the problem and offer no row report.
+    """
+
+    file_problem: str
+    problems: list[dict[str, Any]]
+    offers_report: bool
+
+
+def package_outcome(*, package: AccountPackage, limit: int | None = None) -> PackageOutcome:
+    """The file-level problem, or the first ``limit`` rejected rows, worded for the reader."""
+    if package.problem:
+        return PackageOutcome(
+            file_problem=localize(package.problem), problems=[], offers_report=False
+        )
+    rows = package.errors if limit is None else package.errors[:limit]
+    problems = [{**error, "reason": localize(error.get("reason", ""))} for error in rows]
+    return PackageOutcome(file_problem="", problems=problems, offers_report=package.has_report)

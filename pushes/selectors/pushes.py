@@ -21,8 +21,11 @@ from pushes.models import AccountPackage, App, Membership, Push, Role
 from pushes.tpns import schema
 from pushes.tpns.schema import MAX_ACCOUNTS_PER_LIST
 from pushes.validation import (
+    MAX_LISTED_BAD_LINES,
     MAX_TYPED_ACCOUNTS,
     SCHEMA_WORDING,
+    BadLine,
+    more_bad_lines,
     parse_typed_accounts,
     too_many_typed,
     validate_for_submit,
@@ -158,12 +161,30 @@ class AccountsCheck:
     lines: int
     accounts: list[str]
     duplicates: int
-    errors: list[tuple[int, str]]
+    bad_lines: list[BadLine]
+    invalid: int = 0
     repeated: list[Duplicate] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
-        return not self.errors and bool(self.accounts) and self.lines <= MAX_TYPED_ACCOUNTS
+        return not self.invalid and bool(self.accounts) and self.lines <= MAX_TYPED_ACCOUNTS
+
+    @property
+    def errors(self) -> list[tuple[int, str]]:
+        return [(bad.line, bad.reason) for bad in self.bad_lines]
+
+    @property
+    def listed_bad_lines(self) -> list[BadLine]:
+        """The bad lines a page lists; `more_bad_lines` counts the rest."""
+        return self.bad_lines[:MAX_LISTED_BAD_LINES]
+
+    @property
+    def more_bad_lines(self) -> int:
+        return max(0, self.invalid - len(self.listed_bad_lines))
+
+    @property
+    def more_bad_lines_text(self) -> str:
+        return more_bad_lines(self.more_bad_lines) if self.more_bad_lines else ""
 
     @property
     def target(self) -> str:
@@ -171,21 +192,13 @@ class AccountsCheck:
 
     @property
     def summary(self) -> str:
-        if self.errors:
-            count = len(self.errors)
-            # Only the first 100 bad lines are collected: "100+".
-            shown = f"{count}+" if count >= 100 else str(count)
-            return ngettext("%(count)s line to fix.", "%(count)s lines to fix.", count) % {
-                "count": shown
-            }
+        if self.invalid:
+            return self._summary_with_bad_lines()
         if not self.accounts:
             return _("Enter at least one account, one per line.")
         if self.lines > MAX_TYPED_ACCOUNTS:
             return too_many_typed()
-        n = len(self.accounts)
-        text = ngettext("%(count)s valid account", "%(count)s valid accounts", n) % {
-            "count": f"{n:,}"
-        }
+        text = self._valid_text()
         if self.duplicates:
             removed = ngettext(
                 "%(count)s duplicate removed", "%(count)s duplicates removed", self.duplicates
@@ -198,7 +211,26 @@ class AccountsCheck:
             ) % {"summary": text, "max": f"{MAX_ACCOUNTS_PER_LIST:,}"}
         return _("%(summary)s.") % {"summary": text}
 
+    def _valid_text(self) -> str:
+        n = len(self.accounts)
+        return ngettext("%(count)s valid account", "%(count)s valid accounts", n) % {
+            "count": f"{n:,}"
+        }
+
+    def _summary_with_bad_lines(self) -> str:
+        fix = ngettext("%(count)s line to fix.", "%(count)s lines to fix.", self.invalid) % {
+            "count": f"{self.invalid:,}"
+        }
+        if not self.accounts:
+            return fix
+        # A draft keeps the valid ones; Preview and Confirm wait for the bad lines.
+        return _("%(problems)s %(accounts)s kept in the draft.") % {
+            "problems": fix,
+            "accounts": self._valid_text(),
+        }
+
     def as_json(self) -> dict[str, Any]:
+        listed = self.listed_bad_lines
         return {
             "ok": self.ok,
             "summary": self.summary,
@@ -207,8 +239,8 @@ class AccountsCheck:
             "duplicates": self.duplicates,
             "target": self.target if self.accounts else "",
             "first": self.accounts[:5],
-            "errors": [{"line": line, "reason": reason} for line, reason in self.errors[:20]],
-            "more_errors": max(0, len(self.errors) - 20),
+            "errors": [{"line": b.line, "value": b.value, "reason": b.reason} for b in listed],
+            "more_errors": self.more_bad_lines,
             "repeated": [
                 {"line": d.line, "account": d.account, "first_line": d.first_line}
                 for d in self.repeated
@@ -220,7 +252,7 @@ def accounts_check(text: str) -> AccountsCheck:
     """Typed accounts checked with the package rules, plus which lines repeat which."""
     typed = parse_typed_accounts(text)
     repeated: list[Duplicate] = []
-    if typed.duplicates and not typed.errors:
+    if typed.duplicates and not typed.invalid:
         seen: dict[str, int] = {}
         for number, line in enumerate(_LINE_END.split(text), start=1):
             # Only ASCII spaces and tabs are stripped, as in the package rules.
@@ -237,7 +269,8 @@ def accounts_check(text: str) -> AccountsCheck:
         lines=typed.lines,
         accounts=typed.accounts,
         duplicates=typed.duplicates,
-        errors=typed.errors,
+        bad_lines=typed.bad_lines,
+        invalid=typed.invalid,
         repeated=repeated,
     )
 
@@ -273,6 +306,8 @@ TITLE_LIMITS = schema.TITLE_LIMITS
 CONTENT_LIMITS = schema.CONTENT_LIMITS
 MAX_EXPIRE_TIME = schema.MAX_EXPIRE_TIME
 MAX_MESSAGE_BYTES = schema.MAX_MESSAGE_BYTES
+# The longest title a push keeps (its column): the form says so rather than cutting it.
+MAX_TITLE_CHARS = int(Push._meta.get_field("title").max_length or 0)
 
 
 def channel_warnings(message: schema.Message) -> list[schema.FieldError]:

@@ -7,7 +7,7 @@ import json
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from django.db.models import Count, F, Q, QuerySet
+from django.db.models import Case, Count, Exists, F, OuterRef, Q, QuerySet, Value, When
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop as N_
 
@@ -25,6 +25,8 @@ if TYPE_CHECKING:
     from datetime import datetime
 
     from django.contrib.auth.models import User
+
+    from pushes.permissions import Person
 
 
 _EVENT_TITLES = {
@@ -59,7 +61,8 @@ _ATTEMPT_TONES = {
 
 
 def review_queue_for_user(*, user: User) -> QuerySet[Push]:
-    """Pending pushes of the apps the user reviews, oldest first."""
+    """Pending pushes of the apps the user reviews, oldest first, each with
+    `approval_count`, `approvals_needed` and `approved_by_me` (for this submission)."""
     pushes = Push.objects.filter(status=Push.Status.PENDING_REVIEW).select_related(
         "app", "created_by", "package"
     )
@@ -68,10 +71,57 @@ def review_queue_for_user(*, user: User) -> QuerySet[Push]:
             user_id=user.pk, role__in=[Role.REVIEWER, Role.ADMIN]
         ).values("app_id")
         pushes = pushes.filter(app_id__in=reviews)
+    # Approvals given since the current submission count (a resubmission starts over).
+    mine = Approval.objects.filter(
+        push_id=OuterRef("pk"), reviewer_id=user.pk, created_at__gte=OuterRef("submitted_at")
+    )
     return pushes.annotate(
-        # Approvals given since the current submission (a resubmission starts over).
-        approval_count=Count("approvals", filter=Q(approvals__created_at__gte=F("submitted_at")))
+        approval_count=Count("approvals", filter=Q(approvals__created_at__gte=F("submitted_at"))),
+        # permissions.approvals_required, in SQL.
+        approvals_needed=Case(
+            When(
+                app__two_approvals_above__isnull=False,
+                total_count__gt=F("app__two_approvals_above"),
+                then=Value(2),
+            ),
+            default=Value(1),
+        ),
+        approved_by_me=Exists(mine),
     ).order_by("submitted_at", "id")
+
+
+@dataclass(frozen=True)
+class ReviewProgress:
+    """Where the review of a push's current submission stands, for one person."""
+
+    approvers: list[str]  # who approved it while pending, first approval first
+    needed: int
+    pending: bool  # the push waits for review
+    mine: bool  # this person approved it
+    may_approve: bool  # this person may approve (or reject) it now
+
+    @property
+    def have(self) -> int:
+        return len(self.approvers)
+
+    @property
+    def waiting_for_second(self) -> bool:
+        """Approved by some, not enough: the push waits for another reviewer."""
+        return self.pending and 0 < self.have < self.needed
+
+
+def review_progress(*, push: Push, user: Person) -> ReviewProgress:
+    """The approvals of the submission waiting for review (none once it is decided)."""
+    pending = push.status == Push.Status.PENDING_REVIEW
+    approvals = list(current_approvals(push=push)) if pending else []
+    mine = any(approval.reviewer_id == user.pk for approval in approvals)
+    return ReviewProgress(
+        approvers=[approval.reviewer.get_username() for approval in approvals],
+        needed=permissions.approvals_required(push),
+        pending=pending,
+        mine=mine,
+        may_approve=pending and permissions.can_review(push, user) and not mine,
+    )
 
 
 def current_approvals(*, push: Push) -> QuerySet[Approval]:

@@ -13,6 +13,9 @@ from pushes.services.apps import (
     membership_remove,
     membership_set,
 )
+from pushes.services.audit import (
+    audit_chain_verify,
+)
 from pushes.services.budget import (
     STATISTICS,
     limit,
@@ -105,8 +108,28 @@ from pushes.services.trial import (
     pending_test_accounts_change,
     push_send_test,
 )
+from pushes.services.users import (
+    PasswordLink,
+    can_email_link,
+    email_configured,
+    end_sessions,
+    user_create,
+    user_password_change,
+    user_password_set,
+    user_reset_link,
+    user_set_active,
+)
 
 __all__ = [
+    "PasswordLink",
+    "can_email_link",
+    "email_configured",
+    "end_sessions",
+    "user_create",
+    "user_password_change",
+    "user_password_set",
+    "user_reset_link",
+    "user_set_active",
     "plan_ask_gateway",
     "plan_create",
     "plan_stats_from_gateway",
@@ -139,6 +162,7 @@ __all__ = [
     "app_test_accounts_withdraw",
     "app_update",
     "approvals_required",
+    "audit_chain_verify",
     "dispatch_due",
     "health_ping_answer",
     "health_ping_create",

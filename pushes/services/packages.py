@@ -12,7 +12,7 @@ import logging
 import tempfile
 import time
 from datetime import timedelta
-from typing import IO, TYPE_CHECKING, Any
+from typing import IO, TYPE_CHECKING, Any, BinaryIO
 
 from celery.exceptions import SoftTimeLimitExceeded
 from django.core.files import File
@@ -31,7 +31,6 @@ from pushes.packages import (
     ValidationResult,
     localize,
     validate_filename,
-    validate_package,
     wording,
     write_error_report,
 )
@@ -39,6 +38,8 @@ from pushes.packages.rules import display, file_format
 from pushes.services.queue import APPLY_PACKAGE_RETENTION, VALIDATE_PACKAGE, enqueue_on_commit
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from django.contrib.auth.models import User
     from django.db.models import QuerySet
 
@@ -290,6 +291,20 @@ def _header_length() -> int:
 _HEADER_LENGTH = _header_length()
 
 
+def validate_package(
+    fileobj: BinaryIO,
+    filename: str,
+    *,
+    progress: Callable[[int, int], None] | None = None,
+    on_error: Callable[[RowError], None] | None = None,
+) -> ValidationResult:
+    """:func:`pushes.packages.validate_package`, imported by the first validation: the
+    scanner (numpy) is not loaded by every process that imports the services."""
+    from pushes import packages
+
+    return packages.validate_package(fileobj, filename, progress=progress, on_error=on_error)
+
+
 def _run(package: AccountPackage) -> tuple[ValidationResult, IO[bytes] | None]:
     """Validate from storage (filesystem or S3 alike); the report stays a temporary file."""
     out = tempfile.TemporaryFile()  # noqa: SIM115 - handed to _finish, which closes it
@@ -306,7 +321,9 @@ def _run(package: AccountPackage) -> tuple[ValidationResult, IO[bytes] | None]:
     except BaseException:
         out.close()
         raise
-    if not has_rows:
+    # A package refused as a whole (a zip holding a folder, a damaged zip…) has no rows to
+    # report: its problem says it all, and rows read before it stopped the scan are moot.
+    if not has_rows or result.problem:
         out.close()
         return result, None
     return result, out

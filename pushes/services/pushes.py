@@ -100,6 +100,8 @@ def push_save_draft(*, app: App, by: User, fields: PushFields, push: Push | None
         raise Invalid({"plan": _("That plan belongs to another app.")})
     if fields.package is not None and fields.package.app_id != app.id:
         raise Invalid({"package": _("That package belongs to another app.")})
+    if _is_empty(fields):
+        raise Invalid(_nothing_to_save(fields))
     was = push.status
     _apply(push, fields)
     push.target = snapshot.target_for(push)
@@ -126,6 +128,27 @@ def push_save_draft(*, app: App, by: User, fields: PushFields, push: Push | None
             review_comment="",
         )
     return push
+
+
+def _is_empty(fields: PushFields) -> bool:
+    """No target and no message: a click on an empty form, which makes no draft."""
+    if fields.title.strip() or fields.content.strip():
+        return False
+    if fields.source == Push.Source.PACKAGE:
+        return fields.package is None
+    return not fields.accounts_text.strip()
+
+
+def _nothing_to_save(fields: PushFields) -> str:
+    if fields.source == Push.Source.PACKAGE:
+        return _(
+            "Nothing was saved: a draft needs an account package, a title or content. "
+            "Choose a package, or enter a title or content."
+        )
+    return _(
+        "Nothing was saved: a draft needs accounts to push to, a title or content. "
+        "Enter at least one of them."
+    )
 
 
 def _require_author(push: Push, by: User) -> None:

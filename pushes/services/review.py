@@ -17,15 +17,15 @@ from pushes.audit import audit_record
 from pushes.errors import ContentChanged, Invalid, NotAllowed, WrongState
 from pushes.models import Approval, Push, PushRevision, Role
 from pushes.notify import notify_author, notify_roles
+from pushes.permissions import approvals_required
 from pushes.services.queue import DELIVER_PUSH, enqueue_on_commit
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import User
 
 
-def approvals_required(push: Push) -> int:
-    limit = push.app.two_approvals_above
-    return 2 if limit is not None and push.total_count > limit else 1
+# Where a reviewer's earlier approval no longer stands: "not pending" says more.
+_REVIEW_ENDED = {Push.Status.DRAFT, Push.Status.REJECTED, Push.Status.CANCELLED}
 
 
 @transaction.atomic
@@ -35,15 +35,18 @@ def push_approve(
     """Approve exactly the frozen content. The author can never approve their own push.
 
     `expected_hash` is the content hash the reviewer saw; if the push was resubmitted
-    since, nothing is approved. Approving twice is harmless: the second call changes
-    nothing and queues nothing.
+    since, nothing is approved. A reviewer approves a submission once: a second approval
+    by the same person is refused (`WrongState`), changes nothing and queues nothing.
     """
     push = Push.objects.select_for_update(of=("self",)).select_related("app").get(pk=push.pk)
     _check_reviewer(push, by, expected_hash)
     revision = push.revisions.order_by("-number").first()
-    already = revision is not None and revision.approvals.filter(reviewer=by).exists()
-    if already:
-        return push
+    if (
+        revision is not None
+        and push.status not in _REVIEW_ENDED
+        and revision.approvals.filter(reviewer=by).exists()
+    ):
+        raise _already_approved(push, revision)
     if push.status != Push.Status.PENDING_REVIEW or revision is None:
         raise _not_pending(push)
     if push.send_time is not None and push.send_time <= timezone.now():
@@ -62,6 +65,18 @@ def push_approve(
         return push
     _approve(push, by, comment)
     return push
+
+
+def _already_approved(push: Push, revision: PushRevision) -> WrongState:
+    if push.status == Push.Status.PENDING_REVIEW:
+        return WrongState(
+            _(
+                "You have already approved this push; it is waiting for a second reviewer "
+                "(%(have)s of %(needed)s)."
+            )
+            % {"have": revision.approvals.count(), "needed": approvals_required(push)}
+        )
+    return WrongState(_("You have already approved this push."))
 
 
 def _not_pending(push: Push) -> WrongState:
@@ -114,8 +129,18 @@ def _approve(push: Push, by: User, comment: str) -> None:
         approved_hash=push.content_hash,
         queued_at=timezone.now(),
     )
-    notify_author(push, f"“{push}” was approved by {by.get_username()} and is being sent.")
+    notify_author(push, _approved_note(push, by))
     enqueue_on_commit(DELIVER_PUSH, push.id, on_failure=lambda: _not_queued(push))
+
+
+def _approved_note(push: Push, by: User) -> str:
+    """What the author is told: sent now only when nothing holds it back."""
+    approved = f"“{push}” was approved by {by.get_username()}"
+    if push.app.is_paused:
+        return f"{approved}; it is sent when {push.app.name} is resumed (the app is paused)."
+    if push.send_time is not None:
+        return f"{approved}; it is sent at its scheduled time."
+    return f"{approved} and is being sent."
 
 
 def _not_queued(push: Push) -> None:

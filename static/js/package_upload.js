@@ -100,13 +100,17 @@
     head.appendChild(el("span", "badge " + (status.valid ? "ok" : "bad"), status.valid ? gettext("Valid") : gettext("Rejected")));
     head.appendChild(document.createTextNode(" "));
     head.appendChild(el("strong", "", status.name));
+    // Refused as a whole (a zip holding a folder, a damaged zip…): no rows, no row report.
+    var fileProblem = !status.valid && status.file_problem;
     head.appendChild(document.createTextNode(status.valid
       ? say(ngettext(": %(count)s valid account ready to push.", ": %(count)s valid accounts ready to push.", status.accounts),
         { count: number(status.accounts) })
-      : gettext(": TPNS would refuse this package. Fix the rows below and upload it again.")));
+      : fileProblem
+        ? say(gettext(": TPNS would refuse this file: %(problem)s."), { problem: status.problem })
+        : gettext(": TPNS would refuse this package. Fix the rows below and upload it again.")));
     box.appendChild(head);
-    box.appendChild(counts(status));
-    if (!status.valid && status.errors.length) {
+    if (!fileProblem) box.appendChild(counts(status));
+    if (!status.valid && !fileProblem && status.errors.length) {
       var list = el("ul", "pkg-problem-list");
       status.errors.slice(0, SHOWN_PROBLEMS).forEach(function (error) {
         var item = el("li");
@@ -272,7 +276,7 @@
     this.say(status.valid
       ? say(ngettext("%(name)s is valid: %(count)s account.", "%(name)s is valid: %(count)s accounts.", status.accounts),
         { name: status.name, count: number(status.accounts) })
-      : status.invalid_rows
+      : status.invalid_rows && !status.file_problem
         ? say(ngettext("%(name)s was rejected: %(count)s invalid row.", "%(name)s was rejected: %(count)s invalid rows.", status.invalid_rows),
           { name: status.name, count: number(status.invalid_rows) })
         : say(gettext("%(name)s was rejected: %(problem)s."), { name: status.name, problem: status.problem }));

@@ -102,11 +102,20 @@
     if (data.errors.length) {
       var list = el("ul", "check-errors");
       data.errors.forEach(function (error) {
-        list.appendChild(el("li", "", error.line
-          ? say(gettext("Line %(line)s: %(reason)s"), { line: error.line, reason: error.reason })
-          : error.reason));
+        var text = error.reason;
+        if (error.line && error.value) {
+          text = say(gettext("Line %(line)s, “%(value)s”: %(reason)s"), { line: error.line, value: error.value, reason: error.reason });
+        } else if (error.line) {
+          text = say(gettext("Line %(line)s: %(reason)s"), { line: error.line, reason: error.reason });
+        }
+        list.appendChild(el("li", "", text));
       });
-      if (data.more_errors) list.appendChild(el("li", "", say(gettext("and %(count)s more"), { count: data.more_errors })));
+      if (data.more_errors) {
+        list.appendChild(el("li", "", say(ngettext(
+          "… and %(count)s more line to fix (the first %(listed)s are listed).",
+          "… and %(count)s more lines to fix (the first %(listed)s are listed).", data.more_errors),
+          { count: number(data.more_errors), listed: data.errors.length })));
+      }
       result.appendChild(list);
     }
     if (data.repeated.length) {
@@ -156,34 +165,173 @@
     if (textarea.value.trim() && !serverErrors) check();
   }
 
-  /* Character counts, with the vendor channels whose limits are passed. */
+  /* Counts under Title and Content: characters, and the bytes of the whole message as
+     TPNS counts them (its JSON in UTF-8, the 4 KB limit), turning to a warning near and
+     past each limit. They change on every key; a screen reader hears them once typing
+     pauses, through one polite status region. */
+  function number(n) {
+    return Number(n).toLocaleString(document.documentElement.lang || "en");
+  }
+  function valueOf(name) {
+    var input = document.getElementById("id_" + name);
+    // The server strips both fields, and a browser posts a textarea's line ends as CRLF.
+    return input ? input.value.replace(/\r?\n/g, "\r\n").trim() : "";
+  }
+  function checkedValue(name, fallback) {
+    var checked = form.querySelector("input[name=" + name + "]:checked");
+    return checked ? checked.value : fallback;
+  }
+  function customContent() {
+    var keys = form.querySelectorAll("input[name=custom_key]");
+    var values = form.querySelectorAll("input[name=custom_value]");
+    var pairs = {}, any = false;
+    keys.forEach(function (input, index) {
+      var key = input.value.trim();
+      if (!key || Object.prototype.hasOwnProperty.call(pairs, key)) return;
+      pairs[key] = values[index] ? values[index].value : "";
+      any = true;
+    });
+    return any ? pairs : null;
+  }
+  /* The `message` object exactly as Pushdeck builds it (pushes.snapshot.build_request). */
+  function messagePayload() {
+    var platform = form.getAttribute("data-platform") || "android";
+    var title = valueOf("title"), content = valueOf("content");
+    var message = { title: title, content: content };
+    var android = null, ios = null;
+    var action = checkedValue("open_action", "app"), target = valueOf("open_target");
+    if (platform === "android") {
+      if (action === "url") android = { action: { action_type: 2, browser: { url: target, confirm: 0 } } };
+      if (action === "intent") android = { action: { action_type: 3, intent: target } };
+    }
+    if (platform === "ios" && checkedValue("message_type", "notify") === "notify") {
+      ios = { aps: { alert: { title: title, body: content }, sound: "default" } };
+    }
+    var custom = customContent();
+    if (custom) {
+      if (!android && !ios) android = {};
+      [android, ios].forEach(function (section) {
+        if (section) section.custom_content = JSON.stringify(custom);
+      });
+    }
+    if (android) message.android = android;
+    if (ios) message.ios = ios;
+    return message;
+  }
+  function messageBytes() {
+    return new TextEncoder().encode(JSON.stringify(messagePayload())).length;
+  }
+
+  var maxBytes = 4096;
+  var contentInput = document.getElementById("id_content");
+  if (contentInput) maxBytes = Number(contentInput.getAttribute("data-max-bytes")) || maxBytes;
+  var NEAR = 0.9;  // the share of a limit where the count turns to a warning
+
+  function messageWarning(bytes) {
+    if (bytes > maxBytes) {
+      return ["over", say(gettext("The message is %(bytes)s bytes; TPNS allows at most %(max)s. Shorten the title, the content or the custom key/values."),
+        { bytes: number(bytes), max: number(maxBytes) })];
+    }
+    if (bytes >= NEAR * maxBytes) {
+      return ["near", say(gettext("The message is %(bytes)s bytes, close to the TPNS limit of %(max)s."),
+        { bytes: number(bytes), max: number(maxBytes) })];
+    }
+    return null;
+  }
+
+  var counters = [];
   function counter(name, wording) {
     var input = document.getElementById("id_" + name);
     var count = document.getElementById("id_" + name + "_count");
     var warnings = document.getElementById("id_" + name + "_limits");
-    if (!input || !count) return;
+    if (!input || !count || !warnings) return;
     var limits = JSON.parse(input.getAttribute("data-limits") || "{}");
-    function update() {
-      var n = Array.from(input.value).length;
-      count.textContent = say(wording(n), { count: n, limit: limits.TPNS });
-      warnings.textContent = "";
-      var over = Object.keys(limits).filter(function (channel) { return n > limits[channel]; });
-      if (over.length) {
-        warnings.appendChild(el("li", "", say(
-          gettext("Longer than %(channels)s allow: those channels cut it short or fall back to the TPNS channel."),
-          { channels: over.map(function (c) { return c + " (" + limits[c] + ")"; }).join(", ") })));
+    var maxChars = Number(input.getAttribute("data-max-chars")) || 0;
+    // The server's verdict on what was posted stays until the field changes; meanwhile the
+    // live title and message warnings would only repeat it.
+    var serverErrors = document.getElementById("id_" + name + "_errors");
+    input.addEventListener("input", function () {
+      if (!serverErrors) return;
+      serverErrors.remove();
+      serverErrors = null;
+      input.removeAttribute("aria-invalid");
+      input.closest(".field").classList.remove("has-error");
+    });
+    function lengthWarning(n) {
+      if (!maxChars || n < NEAR * maxChars) return null;
+      if (n > maxChars) {
+        return ["over", say(ngettext("The title has %(count)s character; at most %(max)s.",
+          "The title has %(count)s characters; at most %(max)s.", n), { count: number(n), max: number(maxChars) })];
       }
+      return ["near", say(ngettext("%(count)s character left.", "%(count)s characters left.", maxChars - n),
+        { count: number(maxChars - n) })];
     }
-    input.addEventListener("input", update);
-    update();
+    function channelWarning(n) {
+      var over = Object.keys(limits).filter(function (channel) { return n > limits[channel]; });
+      if (!over.length) return null;
+      return ["", say(
+        gettext("Longer than %(channels)s allow: those channels cut it short or fall back to the TPNS channel."),
+        { channels: over.map(function (c) { return c + " (" + limits[c] + ")"; }).join(", ") })];
+    }
+    function update(bytes) {
+      var n = Array.from(valueOf(name)).length;
+      var length = lengthWarning(n), message = messageWarning(bytes);
+      var levels = [length ? length[0] : "", message ? message[0] : ""];
+      count.textContent = say(wording(n), {
+        count: number(n), max: number(maxChars), bytes: number(bytes), max_bytes: number(maxBytes)
+      });
+      count.classList.toggle("is-over", levels.indexOf("over") >= 0);
+      count.classList.toggle("is-near", levels.indexOf("over") < 0 && levels.indexOf("near") >= 0);
+      warnings.textContent = "";
+      var shown = serverErrors ? [channelWarning(n)] : [length, message, channelWarning(n)];
+      shown.forEach(function (warning) {
+        if (warning) warnings.appendChild(el("li", warning[0] === "over" ? "is-over" : "", warning[1]));
+      });
+    }
+    function spoken() {
+      var parts = [count.textContent];
+      warnings.querySelectorAll("li").forEach(function (item) { parts.push(item.textContent); });
+      return parts.join(" ");
+    }
+    counters.push({ name: name, update: update, spoken: spoken });
   }
   counter("title", function (n) {
-    return ngettext("%(count)s character · TPNS shows %(limit)s, then an ellipsis",
-      "%(count)s characters · TPNS shows %(limit)s, then an ellipsis", n);
+    return ngettext("%(count)s character (at most %(max)s) · message %(bytes)s of %(max_bytes)s bytes",
+      "%(count)s characters (at most %(max)s) · message %(bytes)s of %(max_bytes)s bytes", n);
   });
   counter("content", function (n) {
-    return ngettext("%(count)s character", "%(count)s characters", n);
+    return ngettext("%(count)s character · message %(bytes)s of %(max_bytes)s bytes",
+      "%(count)s characters · message %(bytes)s of %(max_bytes)s bytes", n);
   });
+
+  var status = document.getElementById("message-counts-status");
+  var announceTimer = null, announced = "";
+  function updateCounts() {
+    var bytes = messageBytes();
+    counters.forEach(function (c) { c.update(bytes); });
+  }
+  function announce(name) {
+    counters.forEach(function (c) {
+      if (c.name !== name || !status) return;
+      var text = c.spoken();
+      if (text !== announced) {
+        announced = text;
+        status.textContent = text;
+      }
+    });
+  }
+  // Anything in the message can change its size: key/values, the open location, the type.
+  form.addEventListener("input", updateCounts);
+  form.addEventListener("change", updateCounts);
+  ["title", "content"].forEach(function (name) {
+    var input = document.getElementById("id_" + name);
+    if (!input) return;
+    input.addEventListener("input", function () {
+      clearTimeout(announceTimer);
+      announceTimer = setTimeout(function () { announce(name); }, 1000);
+    });
+  });
+  updateCounts();
 
   /* Custom key/value pairs: add and remove rows. */
   var rows = document.getElementById("kv-rows");

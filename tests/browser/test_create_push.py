@@ -80,7 +80,7 @@ def test_marketer_pushes_to_typed_accounts(
     accounts = page.get_by_label("Accounts", exact=True)
     accounts.fill("alice\nbob\nalice\nx")
     check = page.locator("#accounts-check")
-    check.get_by_text("Line 4: account has 1 character").wait_for()
+    check.get_by_text("Line 4, “x”: account has 1 character").wait_for()
     shot("live-check-error")
 
     # Preview with mistakes: the draft is saved and each error is shown by its field.
@@ -91,7 +91,7 @@ def test_marketer_pushes_to_typed_accounts(
     assert summary.get_by_role("link", name="Accounts").is_visible()
     assert summary.get_by_role("link", name="Title").is_visible()
     assert page.locator("#id_accounts_text_errors").inner_text() == (
-        "Line 4: account has 1 character; accounts have 2–100 characters"
+        "Line 4, “x”: account has 1 character; accounts have 2–100 characters"
     )
     assert page.get_by_label("Content").input_value() == "Kept after the error"
     accounts = page.get_by_label("Accounts", exact=True)

@@ -87,7 +87,7 @@ def test_the_upload_script_speaks_chinese(
 
     page.locator("#id_accounts_text").fill("alice\nbob")
 
-    assert page.locator("#id_content_count").inner_text() == "0 个字符"
+    assert page.locator("#id_content_count").inner_text().startswith("0 个字符")
     page.locator("#id_title").fill("春季促销")
     assert page.locator("#id_title_count").inner_text().startswith("4 个字符")
     shots(page)("create-push-zh-hans")

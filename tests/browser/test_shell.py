@@ -58,6 +58,6 @@ def test_apps_list_works_on_a_phone(
     width = phone.evaluate("document.documentElement.scrollWidth")
     assert width <= 390
     shot("apps-list-phone")
-    phone.locator("label.nav-toggle-label").click()
-    assert phone.get_by_role("link", name="Review queue").is_visible()
+    phone.get_by_role("button", name="Menu").click()
+    assert phone.get_by_role("link", name="Pushes").is_visible()
     shot("menu-open")

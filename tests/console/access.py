@@ -98,7 +98,8 @@ class Page:
 # Sessions and login throttling change on every request, and nothing grants permissions
 # at run time; everything else is data.
 WATCHED_APPS = {"auth", "admin", "pushes", "sandbox"}
-UNWATCHED_MODELS = {"auth.Permission"}
+# The sandbox's rate counters record refused requests too (failed authentications).
+UNWATCHED_MODELS = {"auth.Permission", "sandbox.RateWindow"}
 
 
 def db_state() -> dict[str, list[tuple[Any, ...]]]:

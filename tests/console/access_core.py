@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from pushes.models import App, Membership
+from pushes.models import App, AuditEvent, Membership
 from tests.console.access import (
     ADMINS_GET,
     ADMINS_POST,
@@ -68,6 +68,14 @@ PAGES: list[Page] = [
     Page("notification-list", "get", EVERYONE),
     # Admins see the events of their own apps (an admin of another app, of that app).
     Page("audit-list", "get", {**STAFF_ONLY, "app_admin": 200, "other_admin": 200}),
+    Page("audit-export", "get", {**STAFF_ONLY, "app_admin": 200, "other_admin": 200}),
+    # The chain holds every app's events: only staff check it (and the check is recorded).
+    Page(
+        "audit-verify",
+        "post",
+        {**STAFF_ONLY, "staff": 302},
+        done=lambda app, kw: AuditEvent.objects.filter(action="audit.verified").exists(),
+    ),
     Page("app-detail", "get", MEMBERS),
     Page("app-edit", "get", ADMINS_GET),
     Page(

@@ -385,15 +385,14 @@ def test_a_valid_package_has_no_report(client: Client, app: App, marketer: User)
     assert client.get(url).status_code == 404
 
 
-def test_a_whole_file_problem_is_line_0_in_the_report(app: App, marketer: User) -> None:
+def test_a_whole_file_problem_is_line_0_and_gets_no_row_report(app: App, marketer: User) -> None:
     package = upload(app, marketer, "list.csv", b"PK\x03\x04 not really a zip")
     services.package_validate(package_id=package.id)
     package.refresh_from_db()
     assert package.status == AccountPackage.Status.INVALID
     assert package.problem == "the file is a zip archive, not a .csv file; name it .zip"
     assert package.errors[0]["line"] == 0
-    with package.error_report.open("rb") as report:
-        assert b'\r\n"0","the file is a zip archive, not a .csv file' in report.read()
+    assert not package.error_report  # no rows: the problem says it all
 
 
 def test_a_zip_is_validated_from_storage(app: App, marketer: User) -> None:

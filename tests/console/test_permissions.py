@@ -25,6 +25,7 @@ from tests.console import (
     access_pushes,
     access_review,
     access_sandbox,
+    access_users,
 )
 from tests.console.access import PERSONAS, Page, console_pages, db_state
 
@@ -47,6 +48,7 @@ PAGES = [
     *access_pushes.PAGES,
     *access_review.PAGES,
     *access_sandbox.PAGES,
+    *access_users.PAGES,
 ]
 
 SIGNED_IN = [persona for persona in PERSONAS if persona != "anonymous"]
@@ -337,6 +339,7 @@ def test_every_url_is_in_a_matrix_here() -> None:
         "console",  # test_access
         "login",
         "logout",
+        "password-set",  # tests/console/test_users.py: a one-time link's page, for anyone
         "healthz",
         "set-language",  # tests/console/test_i18n.py: anyone, signed in or not
         "javascript-catalog",  # tests/console/test_i18n.py

@@ -25,6 +25,8 @@ if TYPE_CHECKING:
 
 pytestmark = pytest.mark.django_db
 
+TOO_SHORT = "account has 1 character; accounts have 2–100 characters"
+
 
 def form_data(**overrides: Any) -> dict[str, Any]:
     data: dict[str, Any] = {
@@ -180,7 +182,7 @@ def test_accounts_errors_name_the_line_and_the_draft_keeps_the_text(
     page = client.get(response["Location"])
     form = page.context["form"]
     assert form.errors["accounts_text"] == [
-        "Line 2: account has 1 character; accounts have 2–100 characters"
+        "Line 2, “x”: account has 1 character; accounts have 2–100 characters"
     ]
     assert list(form.errors["title"]) and "required" in form.errors["title"][0]
     assert "alice\nx\n" in page.content.decode()
@@ -553,7 +555,7 @@ def test_a_preview_with_problems_lists_them_by_field_and_offers_no_confirm(
     create(client, app, action="save", title="", accounts_text="alice\nx")
     push = Push.objects.get()
     body = client.get(url("push-preview", push)).content.decode()
-    assert "Accounts: Line 2: account has 1 character" in body
+    assert "Accounts: Line 2, “x”: account has 1 character" in body
     assert "Title: The title is required for a notification." in body
     assert 'name="preview_hash"' not in body
 
@@ -597,3 +599,120 @@ def test_an_ios_push_with_an_open_location_cannot_be_submitted(app: App, markete
     with pytest.raises(Invalid) as refused:
         push_submit(push=push, by=marketer)
     assert IOS_OPEN_ACTION in str(refused.value)
+
+
+# Bad typed lines in a draft ----------------------------------------------------------
+
+
+def error_summary(body: str) -> str:
+    match = re.search(r'id="error-summary".*?</div>', body, re.S)
+    assert match, "the form shows no error summary"
+    return match.group(0)
+
+
+def test_a_draft_with_bad_lines_counts_its_valid_accounts_and_names_each_bad_line(
+    client: Client, app: App, marketer: User
+) -> None:
+    client.force_login(marketer)
+    response = create(client, app, accounts_text="alice\nx\nbob\ny\nalice\n")
+    push = Push.objects.get()
+    assert (push.accounts, push.total_count) == (["alice", "bob"], 2)
+    assert re.search(
+        r'data-label="Accounts" class="num">2<', client.get("/pushes/").content.decode()
+    )
+
+    form_page = client.get(response["Location"]).content.decode()
+    assert "2 lines to fix. 2 valid accounts kept in the draft." in form_page
+    summary = error_summary(form_page)
+    assert f"<li>Line 2, “x”: {TOO_SHORT}</li>" in summary
+    assert f"<li>Line 4, “y”: {TOO_SHORT}</li>" in summary
+
+    record = client.get(url("push-detail", push)).content.decode()
+    assert 'data-testid="valid-accounts">2<' in record
+    assert 'data-testid="invalid-rows">2 invalid<' in record
+    bad_lines = record[record.index('data-testid="bad-lines"') :]
+    assert f"<li>Line 2, “x”: {TOO_SHORT}</li><li>Line 4, “y”: {TOO_SHORT}</li></ul>" in bad_lines
+    preview = client.get(url("push-preview", push)).content.decode()
+    assert 'name="preview_hash"' not in preview
+    assert payload_on(preview)["account_list"] == ["alice", "bob"]
+
+
+def test_the_error_summary_lists_twenty_bad_lines_then_counts_the_rest(
+    client: Client, app: App, marketer: User
+) -> None:
+    client.force_login(marketer)
+    response = create(client, app, accounts_text="\n".join(["alice", *["x"] * 25]))
+    body = client.get(response["Location"]).content.decode()
+    summary = error_summary(body)
+    assert summary.count(f"“x”: {TOO_SHORT}</li>") == 20
+    assert "Line 21, “x”" in summary and "Line 22," not in summary
+    assert "<li>… and 5 more lines to fix (the first 20 are listed).</li>" in summary
+    assert body.count(f"“x”: {TOO_SHORT}</p>") == 20  # and by the field itself
+
+
+# Title and message limits ------------------------------------------------------------
+
+
+def test_a_title_over_200_characters_is_refused_with_its_length_not_cut(
+    client: Client, app: App, marketer: User
+) -> None:
+    client.force_login(marketer)
+    title = "春季大促销" * 42 + "开始啦！"  # 214 characters
+    response = create(client, app, title=title)
+    assert response.status_code == 400
+    assert response.context["form"].errors["title"] == [
+        "The title has 214 characters; at most 200."
+    ]
+    body = response.content.decode()
+    assert f'value="{title}"' in body
+    assert not Push.objects.exists()
+    assert create(client, app, title=title[:200]).status_code == 302
+
+
+def test_the_form_gives_the_live_counters_their_limits(
+    client: Client, app: App, marketer: User
+) -> None:
+    client.force_login(marketer)
+    body = client.get(reverse("console:push-create", kwargs={"code": app.code})).content.decode()
+    title_input = re.search(r'<input type="text" name="title"[^>]*>', body)
+    assert title_input
+    assert "maxlength" not in title_input.group(0)
+    assert 'data-max-chars="200"' in title_input.group(0)
+    assert 'aria-describedby="id_title_count id_title_limits"' in title_input.group(0)
+    assert 'data-max-bytes="4096"' in body
+    assert f'data-platform="{app.platform}"' in body
+    assert "0 characters (at most 200) · the message at most 4,096 bytes" in body
+    # Counters change on every key: only the status region, updated once typing pauses, speaks.
+    assert re.search(r'id="message-counts-status" role="status" aria-live="polite"', body)
+    assert not re.search(r'id="id_(title|content)_count"[^>]*aria-live', body)
+
+
+# An empty form makes nothing ---------------------------------------------------------
+
+
+@pytest.mark.parametrize("action", ["save", "preview"])
+@pytest.mark.parametrize("source", ["manual", "package"])
+def test_an_empty_form_makes_no_draft_and_says_what_is_missing(
+    client: Client, app: App, marketer: User, action: str, source: str
+) -> None:
+    client.force_login(marketer)
+    response = create(
+        client, app, action=action, source=source, accounts_text="", title="", content=""
+    )
+    assert response.status_code == 400
+    assert not Push.objects.exists()
+    [problem] = response.context["form"].non_field_errors()
+    missing = "an account package" if source == "package" else "accounts to push to"
+    assert problem.startswith(f"Nothing was saved: a draft needs {missing}, a title or content.")
+    assert f"<li>{problem}</li>" in response.content.decode()
+
+
+def test_a_draft_emptied_on_the_form_is_kept_as_it_was(
+    client: Client, app: App, marketer: User
+) -> None:
+    push = make_push(app=app, author=marketer)
+    client.force_login(marketer)
+    response = edit(client, push, action="save", accounts_text="", title="", content="")
+    assert response.status_code == 400
+    push.refresh_from_db()
+    assert push.title == "Spring sale"

@@ -19,6 +19,7 @@ from tests.console import (
     access_pushes,
     access_review,
     access_sandbox,
+    access_users,
 )
 
 if TYPE_CHECKING:
@@ -75,6 +76,7 @@ MATRIX = [
     *access_pushes.PAGES,
     *access_review.PAGES,
     *access_sandbox.PAGES,
+    *access_users.PAGES,
 ]
 GET_PAGES = [page for page in MATRIX if page.method == "get"]
 

@@ -161,7 +161,7 @@ def test_an_unknown_reason_comes_back_unchanged() -> None:
 
 @pytest.mark.django_db
 def test_a_typed_accounts_problem_is_in_chinese(app: App, marketer: User) -> None:
-    require_catalog("Line %(line)s: %(problem)s", wording.LENGTH_ONE)
+    require_catalog("Line %(line)s, “%(value)s”: %(problem)s", wording.LENGTH_ONE)
     push = make_push(app=app, author=marketer, accounts="alice\nx\n")
     with override("zh-hans"):
         problems = validation.validate_for_submit(push)["accounts_text"]

@@ -6,6 +6,7 @@ import hashlib
 import io
 import struct
 import zipfile
+import zlib
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -275,12 +276,151 @@ def test_a_zip_bomb_stops_once_100_mb_came_out(
 
 def test_a_lying_size_header_does_not_help(zip_bomb: Path) -> None:
     data = bytearray(zip_bomb.read_bytes())
-    # Claim 1000 bytes in the central directory: zipfile stops there and the CRC fails.
+    # Claim 1000 bytes in the central directory: more than that comes out of the stream.
     struct.pack_into("<I", data, data.index(b"PK\x01\x02") + 24, 1000)
     result = check(bytes(data))
     assert result.problem == (
-        "the zip archive is corrupt or truncated (Bad CRC-32 for file 'accounts.txt')"
+        "the zip is corrupt: accounts.txt holds more data than its header declares "
+        "(1,000 bytes); zip the file again"
     )
+
+
+MIB = 1024 * 1024
+# 65,536 different accounts of 15 characters: exactly 1 MiB of valid lines.
+FIRST_MIB = b"".join(b"u%014d\n" % n for n in range(MIB // 16))
+
+
+def patch_entry(data: bytes, *, crc: int, compressed: int, size: int) -> bytes:
+    """Overwrite the first entry's CRC-32 and sizes in its local and central headers."""
+    patched = bytearray(data)
+    central = patched.index(b"PK\x01\x02")
+    struct.pack_into("<3I", patched, 14, crc, compressed, size)
+    struct.pack_into("<3I", patched, central + 16, crc, compressed, size)
+    return bytes(patched)
+
+
+def lying_zip(path: Path, tail: bytes, repeat: int, *, method: int = zipfile.ZIP_DEFLATED) -> bytes:
+    """A zip whose headers declare 1 MiB, with the CRC-32 of that first MiB, over a stream
+    holding ``tail * repeat`` more; written in pieces, so the bytes never sit in memory."""
+    with (
+        zipfile.ZipFile(path, "w", compression=method) as archive,
+        archive.open("accounts.txt", "w") as entry,
+    ):
+        entry.write(FIRST_MIB)
+        for _ in range(repeat):
+            entry.write(tail)
+    with zipfile.ZipFile(path) as archive:
+        compressed = archive.infolist()[0].compress_size
+    crc = zlib.crc32(FIRST_MIB)
+    return patch_entry(path.read_bytes(), crc=crc, compressed=compressed, size=MIB)
+
+
+@pytest.fixture(scope="module")
+def lying_deflate(tmp_path_factory: pytest.TempPathFactory) -> bytes:
+    """1 MiB declared, then 100 MiB of blank lines past it: 101 MiB inflated in all."""
+    return lying_zip(tmp_path_factory.mktemp("lying") / "lying.zip", b"\n" * MIB, 100)
+
+
+def test_a_stream_inflating_past_its_declared_size_is_refused(lying_deflate: bytes) -> None:
+    # zipfile alone stops at the declared MiB, whose CRC-32 matches: it would accept this.
+    with zipfile.ZipFile(io.BytesIO(lying_deflate)) as archive:
+        assert archive.read("accounts.txt") == FIRST_MIB
+    result = check(lying_deflate)
+    assert result.problem == (
+        "the zip is corrupt: accounts.txt holds more data than its header declares "
+        "(1,048,576 bytes); zip the file again"
+    )
+    assert not result.valid
+    assert result.sha256 == hashlib.sha256(lying_deflate).hexdigest()
+    with pytest.raises(PackageError, match="holds more data than its header declares"):
+        list(iter_accounts(io.BytesIO(lying_deflate), "a.zip"))
+
+
+def test_inflating_stops_soon_after_the_declared_size(
+    lying_deflate: bytes, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    inflated = 0
+    real = zlib.decompressobj
+
+    class Counting:
+        def __init__(self, wbits: int) -> None:
+            self._inner = real(wbits)
+
+        def __getattr__(self, name: str) -> object:
+            return getattr(self._inner, name)
+
+        def decompress(self, data: bytes, max_length: int = 0) -> bytes:
+            nonlocal inflated
+            out = self._inner.decompress(data, max_length)
+            inflated += len(out)
+            return out
+
+    monkeypatch.setattr(zlib, "decompressobj", Counting)
+    assert check(lying_deflate).problem is not None
+    assert MIB < inflated <= 4 * MIB
+
+
+def test_a_stored_entry_longer_than_declared_is_refused(tmp_path: Path) -> None:
+    data = lying_zip(tmp_path / "stored.zip", b"u0000000000000\n", 10, method=zipfile.ZIP_STORED)
+    assert check(data).problem == (
+        "the zip is corrupt: accounts.txt holds more data than its header declares "
+        "(1,048,576 bytes); zip the file again"
+    )
+
+
+def test_an_entry_shorter_than_declared_is_refused() -> None:
+    data = make_zip(("accounts.txt", ACCOUNTS))
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        info = archive.infolist()[0]
+    data = patch_entry(data, crc=info.CRC, compressed=info.compress_size, size=len(ACCOUNTS) + 1)
+    assert check(data).problem == (
+        "the zip is corrupt: accounts.txt holds less data than its header declares "
+        "(17 bytes); zip the file again"
+    )
+
+
+def test_a_wrong_crc_is_refused() -> None:
+    data = make_zip(("accounts.txt", ACCOUNTS))
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        info = archive.infolist()[0]
+    data = patch_entry(data, crc=info.CRC ^ 1, compressed=info.compress_size, size=info.file_size)
+    assert check(data).problem == (
+        "the zip is corrupt: the checksum (CRC-32) of accounts.txt does not match its data; "
+        "zip the file again"
+    )
+
+
+@pytest.mark.parametrize("change", [-1, +1], ids=["cut-short", "bytes-after-the-stream"])
+def test_a_deflate_stream_must_end_at_the_last_compressed_byte(change: int) -> None:
+    # The central directory still says where the entry starts, whatever its compressed size.
+    data = make_zip(("accounts.txt", ACCOUNTS))
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        info = archive.infolist()[0]
+    data = patch_entry(
+        data, crc=info.CRC, compressed=info.compress_size + change, size=info.file_size
+    )
+    assert check(data).problem == (
+        "the zip is corrupt: the compressed data of accounts.txt does not end where its header "
+        "says; zip the file again"
+    )
+
+
+def test_a_zip_declaring_more_than_100_mb_is_refused_without_inflating() -> None:
+    data = make_zip(("accounts.txt", ACCOUNTS))
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        info = archive.infolist()[0]
+    data = patch_entry(
+        data, crc=info.CRC, compressed=info.compress_size, size=MAX_PACKAGE_BYTES + 1
+    )
+    assert check(data).problem == "accounts.txt inside the zip is larger than 100 MB uncompressed"
+
+
+def test_a_local_header_naming_another_file_is_corrupt() -> None:
+    data = make_zip(("accounts.txt", ACCOUNTS))
+    data = data.replace(b"accounts.txt", b"accounts.TXT", 1)  # the local header comes first
+    result = check(data)
+    assert result.problem is not None
+    assert result.problem.startswith("the zip archive is corrupt or truncated")
 
 
 def test_iter_accounts_refuses_a_rejected_zip() -> None:

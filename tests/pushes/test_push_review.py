@@ -59,7 +59,7 @@ def test_submit_errors_name_the_field_and_line(app: App, marketer: User) -> None
     with pytest.raises(Invalid) as caught:
         push_submit(push=push, by=marketer)
     assert caught.value.message_dict == {
-        "accounts_text": ["Line 2: account has 1 character; accounts have 2–100 characters"]
+        "accounts_text": ["Line 2, “x”: account has 1 character; accounts have 2–100 characters"]
     }
     push.refresh_from_db()
     assert push.status == Push.Status.DRAFT
@@ -145,7 +145,7 @@ def test_the_database_refuses_self_approval(app: App, marketer: User) -> None:
         Push.objects.filter(pk=push.pk).update(reviewed_by=marketer)
 
 
-def test_approving_twice_queues_once(
+def test_approving_twice_is_refused_and_queues_once(
     app: App,
     marketer: User,
     reviewer: User,
@@ -154,9 +154,78 @@ def test_approving_twice_queues_once(
     push = push_submit(push=make_push(app=app, author=marketer), by=marketer)
     with django_capture_on_commit_callbacks() as callbacks:
         push_approve(push=push, by=reviewer)
-        push_approve(push=push, by=reviewer)
+        with pytest.raises(WrongState, match="You have already approved this push."):
+            push_approve(push=push, by=reviewer)
     assert len(callbacks) == 1
     assert AuditEvent.objects.filter(action="push.approved").count() == 1
+
+
+def _second_reviewer(app: App) -> User:
+    return cast(
+        Membership, MembershipFactory(app=app, user=UserFactory(username="rita"), role="reviewer")
+    ).user
+
+
+def test_a_reviewer_cannot_give_both_of_two_approvals(
+    app: App,
+    marketer: User,
+    reviewer: User,
+    django_capture_on_commit_callbacks: DjangoCaptureOnCommitCallbacks,
+) -> None:
+    app.two_approvals_above = 1
+    app.save()
+    push = push_submit(push=make_push(app=app, author=marketer), by=marketer)
+    push_approve(push=push, by=reviewer)
+    with django_capture_on_commit_callbacks() as callbacks, pytest.raises(WrongState) as caught:
+        push_approve(push=push, by=reviewer, comment="again")
+    assert str(caught.value) == (
+        "You have already approved this push; it is waiting for a second reviewer (1 of 2)."
+    )
+    push.refresh_from_db()
+    assert push.status == Push.Status.PENDING_REVIEW
+    assert push.approvals.count() == 1
+    assert AuditEvent.objects.filter(action="push.approval_added").count() == 1
+    assert callbacks == []
+    push_approve(push=push, by=_second_reviewer(app))
+    push.refresh_from_db()
+    assert push.status == Push.Status.APPROVED
+
+
+def test_an_approval_of_a_rejected_push_is_refused_as_not_pending(
+    app: App, marketer: User, reviewer: User
+) -> None:
+    app.two_approvals_above = 1
+    app.save()
+    push = push_submit(push=make_push(app=app, author=marketer), by=marketer)
+    push_approve(push=push, by=reviewer)
+    push_reject(push=push, by=_second_reviewer(app), comment="Wrong audience")
+    with pytest.raises(WrongState, match="This push is rejected, not pending review."):
+        push_approve(push=push, by=reviewer)
+
+
+def test_the_author_is_told_when_a_paused_or_scheduled_push_goes_out(
+    app: App, marketer: User, reviewer: User
+) -> None:
+    from django.utils import timezone
+
+    later = timezone.now() + timedelta(days=1)
+    scheduled = push_submit(
+        push=make_push(app=app, author=marketer, title="Later", send_time=later), by=marketer
+    )
+    push_approve(push=scheduled, by=reviewer)
+    now = push_submit(push=make_push(app=app, author=marketer, title="Now"), by=marketer)
+    push_approve(push=now, by=reviewer)
+    app.is_paused = True
+    app.save()
+    paused = push_submit(push=make_push(app=app, author=marketer, title="Held"), by=marketer)
+    push_approve(push=paused, by=reviewer)
+    told = dict(Notification.objects.filter(user=marketer).values_list("push__title", "message"))
+    assert told == {
+        "Later": "“Later” was approved by rob; it is sent at its scheduled time.",
+        "Now": "“Now” was approved by rob and is being sent.",
+        "Held": "“Held” was approved by rob; it is sent when Demo Shop is resumed "
+        "(the app is paused).",
+    }
 
 
 def test_big_pushes_need_two_approvals(
@@ -329,3 +398,25 @@ def test_back_to_draft_drops_the_frozen_snapshot(app: App, marketer: User) -> No
     )
     assert (edited.payload, edited.content_hash, edited.submitted_at) == ({}, "", None)
     assert edited.revisions.count() == 1  # the history stays
+
+
+def test_who_approved_is_no_longer_offered_the_review(
+    app: App, marketer: User, reviewer: User
+) -> None:
+    from pushes import permissions
+    from pushes.selectors import review_progress
+
+    app.two_approvals_above = 1
+    app.save()
+    rita = _second_reviewer(app)
+    push = push_submit(push=make_push(app=app, author=marketer), by=marketer)
+    push_approve(push=push, by=reviewer)
+    push.refresh_from_db()
+    assert permissions.has_approved(push, reviewer) and not permissions.has_approved(push, rita)
+    assert not permissions.push_actions(push, reviewer).can_review
+    assert permissions.push_actions(push, rita).can_review
+    mine, theirs = review_progress(push=push, user=reviewer), review_progress(push=push, user=rita)
+    assert (mine.approvers, mine.needed, mine.mine, mine.may_approve) == (["rob"], 2, True, False)
+    assert (theirs.mine, theirs.may_approve, theirs.waiting_for_second) == (False, True, True)
+    author = review_progress(push=push, user=marketer)
+    assert (author.mine, author.may_approve, author.waiting_for_second) == (False, False, True)

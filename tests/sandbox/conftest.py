@@ -1,4 +1,4 @@
-"""Sandbox fixtures: a sandbox app, a private cache (push rate limit) and media folder."""
+"""Sandbox fixtures: a sandbox app, a private cache and media folder."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ from tests.sandbox.helpers import ACCESS_ID, SECRET_KEY
 
 @pytest.fixture(autouse=True)
 def _private_cache(settings: Any) -> None:
-    # The push rate limit lives in the cache; each test starts with an empty one.
+    # Each test starts with an empty cache of its own (the rate limits live in the database).
     settings.CACHES = {
         "default": {
             "BACKEND": "django.core.cache.backends.locmem.LocMemCache",

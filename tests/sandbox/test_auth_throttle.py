@@ -37,8 +37,10 @@ def test_after_the_limit_even_the_right_secret_is_refused_unchecked(
     client: Client, throttled: SandboxApp, django_assert_num_queries: Any
 ) -> None:
     failures = fail(client)
-    with django_assert_num_queries(0):  # not even the AccessID is looked up
+    # Not even the AccessID is looked up: the one query reads the failure count.
+    with django_assert_num_queries(1) as queries:
         locked = basic_post(client, "v3/push/app", PUSH)
+    assert "sandbox_ratewindow" in queries.captured_queries[0]["sql"]
 
     assert failures == [1008003] * LIMIT
     assert locked.status_code == 200
