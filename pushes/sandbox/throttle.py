@@ -45,21 +45,24 @@ def take(
     Usually one query; two or three when the window is open or the key is new.
     """
     now = now or timezone.now()
-    for _ in range(2):
-        rows = RateWindow.objects.filter(key=key)
+    rows = RateWindow.objects.filter(key=key)
+    for _ in range(3):
         if rows.filter(ends_at__lte=now).update(count=1, ends_at=now + window):
             return True  # this event opened a new window
         open_window = rows.filter(ends_at__gt=now)
-        if limit is not None:
-            open_window = open_window.filter(count__lt=limit)
-        if open_window.update(count=F("count") + 1):
+        if open_window.filter(**_below(limit)).update(count=F("count") + 1):
             return True
-        if rows.exists():
+        if limit is not None and open_window.filter(count__gte=limit).exists():
             return False  # the open window is full
-        if _open_first_window(key, ends_at=now + window, now=now):
+        if not rows.exists() and _open_first_window(key, ends_at=now + window, now=now):
             return True
-        # Another process counted the key's first event meanwhile: count against its window.
+        # The key's row appeared (another process counted its first event) between our
+        # UPDATE and our look: count against it on the next round.
     return False
+
+
+def _below(limit: int | None) -> dict[str, int]:
+    return {} if limit is None else {"count__lt": limit}
 
 
 def _open_first_window(key: str, *, ends_at: datetime, now: datetime) -> bool:

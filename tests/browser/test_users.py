@@ -46,7 +46,10 @@ def _staff_creates_nina(page: Page, base: str, shot: Callable[[str], object]) ->
     link = panel.get_by_role("textbox", name="Set-password link").input_value()
     assert link.startswith(f"{base}/password/set/")
     panel.get_by_role("button", name="Copy link").click()
-    assert panel.get_by_role("status").inner_text().startswith("Copied.")
+    # The clipboard answers asynchronously: wait for the status to say so.
+    status = panel.get_by_role("status").filter(has_text="Copied.")
+    status.wait_for()
+    assert status.inner_text().startswith("Copied.")
     copied = page.evaluate("navigator.clipboard.readText()")
     assert copied == link
     shot("link-shown-once")
