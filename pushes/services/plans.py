@@ -4,7 +4,6 @@ plan its id). A push in a plan that is not registered yet registers it before it
 from __future__ import annotations
 
 from datetime import timedelta
-from datetime import timezone as dt_timezone
 from typing import TYPE_CHECKING
 
 from django.db import transaction
@@ -18,9 +17,10 @@ from pushes.models.plan import MAX_DESCRIPTION_CHARS, MAX_NAME_CHARS
 from pushes.permissions import AUTHORS, REVIEWERS, require_role
 from pushes.services import budget
 from pushes.services.queue import PLAN_STATS, REGISTER_PLAN, enqueue_on_commit
+from pushes.services.steps import app_credentials
 from pushes.tpns import client
 from pushes.tpns.errors import PermanentTpnsError, TpnsError, describe
-from pushes.tpns.hosts import Credentials
+from pushes.tpns.schema import TPNS_TIMEZONE
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import User
@@ -69,7 +69,7 @@ def plan_register(*, plan_id: int) -> Plan:
     if plan.plan_id:
         return plan
     app = plan.app
-    creds = Credentials(access_id=app.access_id, secret_key=app.secret_key, gateway=app.gateway)
+    creds = app_credentials(app)
     try:
         made = client.add_plan_push(creds, name=plan.name, describe=plan.description)
     except PermanentTpnsError as exc:
@@ -89,7 +89,6 @@ def plan_register(*, plan_id: int) -> Plan:
 
 # TPNS aggregates a plan over its pushes of the last 7 days, dated in Beijing time.
 GROUP_STAT_DAYS = 7
-TPNS_TIME = dt_timezone(timedelta(hours=8))
 ASK_AGAIN_AFTER = timedelta(minutes=1)
 
 
@@ -116,8 +115,8 @@ def plan_stats_from_gateway(*, plan_id: int) -> str:
             gateway_stats_problem=_("This hour's statistics calls for the app are used up.")
         )
         return "budget"
-    today = now.astimezone(TPNS_TIME).date()
-    creds = Credentials(access_id=app.access_id, secret_key=app.secret_key, gateway=app.gateway)
+    today = now.astimezone(TPNS_TIMEZONE).date()
+    creds = app_credentials(app)
     try:
         stat = client.get_push_group_stat_channel(
             creds,

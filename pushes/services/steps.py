@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 
 from django.utils import timezone
 
-from pushes.models import DeliveryAttempt, Push
+from pushes.models import App, DeliveryAttempt, Push
 from pushes.tpns.errors import TpnsError, describe
 from pushes.tpns.hosts import Credentials
 
@@ -26,7 +26,10 @@ def crash_point(name: str) -> None:
 
 
 def credentials(push: Push) -> Credentials:
-    app = push.app
+    return app_credentials(push.app)
+
+
+def app_credentials(app: App) -> Credentials:
     return Credentials(access_id=app.access_id, secret_key=app.secret_key, gateway=app.gateway)
 
 
