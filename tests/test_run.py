@@ -141,14 +141,17 @@ def test_ctrl_c_stops_web_worker_and_beat_cleanly_within_seconds(tmp_path: Path)
 
 
 # Fake services: each prints a line and then sleeps, ignoring its stop request when told to.
+# The line goes out in one write: the services share the log, and print() writes its pieces
+# one by one when unbuffered (PYTHONUNBUFFERED), so two lines could interleave ("stubborncalm
+# upup") and never read as "calm up".
 FAKE = r"""
-import signal, sys, time
+import os, signal, sys, time
 if sys.argv[1] == "stubborn":
     signal.signal(signal.SIGTERM, signal.SIG_IGN)
 if sys.argv[1] == "crash":
     time.sleep(0.5)
     sys.exit(3)
-print(sys.argv[1], "up", flush=True)
+os.write(1, f"{sys.argv[1]} up\n".encode())
 time.sleep(120)
 """
 DRIVER = r"""
