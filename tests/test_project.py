@@ -47,6 +47,25 @@ def test_check_deploy_passes_with_production_settings() -> None:
     assert "no issues" in result.stdout
 
 
+def test_static_files_collect_with_production_storage(tmp_path: Path) -> None:
+    """The hashed, compressed copies production serves: a vendored file that names a file
+    it lacks (a source map) would stop collectstatic and the deployment with it."""
+    env = _production_env()
+    env["STATIC_ROOT"] = str(tmp_path / "static")
+    result = subprocess.run(
+        [sys.executable, "manage.py", "collectstatic", "--noinput"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    manifest = (tmp_path / "static" / "staticfiles.json").read_text()
+    assert "vendor/chartjs/chart.umd.min.js" in manifest
+    assert list((tmp_path / "static" / "vendor" / "chartjs").glob("chart.umd.min.*.js.gz"))
+
+
 def test_production_refuses_to_start_without_secrets() -> None:
     env = _production_env()
     del env["FERNET_KEYS"]
