@@ -133,10 +133,13 @@ TEMPLATES = [
     },
 ]
 
+# A server database keeps each thread's connection for a minute (a new PostgreSQL connection
+# costs more than most pages' queries); SQLite opens its file for nothing.
+_SERVER_DATABASE = os.getenv("DATABASE_URL", "").startswith(("postgres", "mysql"))
 DATABASES = {
     "default": dj_database_url.config(
         default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}",
-        conn_max_age=env_int("DB_CONN_MAX_AGE", 0),
+        conn_max_age=env_int("DB_CONN_MAX_AGE", 60 if _SERVER_DATABASE else 0),
         # A persistent connection whose backend was terminated is replaced at the start of
         # the next request instead of failing it.
         conn_health_checks=True,

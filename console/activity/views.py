@@ -22,6 +22,7 @@ from django.views.decorators.http import require_GET, require_POST
 from console.access import signed_in
 from console.activity.export import audit_csv
 from console.activity.forms import AuditFilterForm
+from console.paging import BoundedPaginator
 from pushes import permissions, selectors, services
 
 if TYPE_CHECKING:
@@ -54,7 +55,7 @@ def audit_list(request: HttpRequest) -> HttpResponse:
     _require_reader(user)
     form, filters = _filters(request, user)
     events = selectors.audit_list_for_user(user=user, **filters)
-    page = Paginator(events, PER_PAGE).get_page(request.GET.get("page"))
+    page = BoundedPaginator(events, PER_PAGE).get_page(request.GET.get("page"))
     entries = selectors.audit_entries(list(page.object_list))
     params = request.GET.copy()
     params.pop("page", None)

@@ -7,7 +7,6 @@ from typing import TYPE_CHECKING, Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
 from django.http import JsonResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -28,6 +27,7 @@ from console.access import (
     get_push_for_user,
     signed_in,
 )
+from console.paging import BoundedPaginator
 from console.pushes.export import push_csv
 from console.pushes.forms import PushFilterForm, PushForm
 from pushes import models, permissions, selectors
@@ -361,7 +361,7 @@ def push_list(request: HttpRequest) -> HttpResponse:
     user = signed_in(request)
     form, filters = _list_filters(request, user)
     pushes = selectors.push_list_for_user(user=user, **filters)
-    page = Paginator(pushes, PER_PAGE).get_page(request.GET.get("page"))
+    page = BoundedPaginator(pushes, PER_PAGE).get_page(request.GET.get("page"))
     roles = selectors.roles_by_app(user=user)
     # Staff are admins of the apps they are not members of: no query per push to say so.
     other_apps_role = Role.ADMIN if permissions.is_staff(user) else None

@@ -17,6 +17,7 @@ from django.utils.translation import gettext
 from django.views.decorators.http import require_POST
 
 from console.access import ADMINS, REVIEWERS, get_push_for_user, signed_in
+from console.paging import BoundedPaginator
 from pushes import selectors, services
 from pushes.errors import Invalid, PushdeckError
 from pushes.models import Push, account_type_label
@@ -29,14 +30,16 @@ if TYPE_CHECKING:
     from django.http import HttpRequest, HttpResponse
 
 
+PER_PAGE = 25
+
+
 @login_required
 def review_queue(request: HttpRequest) -> HttpResponse:
     pushes = selectors.review_queue_for_user(user=signed_in(request))
+    page = BoundedPaginator(pushes, PER_PAGE).get_page(request.GET.get("page"))
     # Submitted after this reads "just now" rather than "0 minutes".
     just_now = timezone.now() - timedelta(minutes=1)
-    return render(
-        request, "console/review/review_queue.html", {"pushes": pushes, "just_now": just_now}
-    )
+    return render(request, "console/review/review_queue.html", {"page": page, "just_now": just_now})
 
 
 @login_required

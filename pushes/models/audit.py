@@ -27,6 +27,16 @@ class AuditEvent(models.Model):
 
     class Meta:
         ordering = ["-id"]
+        # A push's (or package's) history on its record page.
+        indexes = [
+            models.Index(fields=["object_type", "object_id", "id"], name="audit_object"),
+            # Whether a person acted in an app (the log's Who filter), and deleted people's
+            # names, without reading every event.
+            models.Index(fields=["actor", "app"], name="audit_actor_app"),
+            models.Index(
+                fields=["actor_name"], condition=models.Q(actor__isnull=True), name="audit_gone"
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.created_at:%Y-%m-%d %H:%M:%S} {self.actor_name or 'system'} {self.action}"

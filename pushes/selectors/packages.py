@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from django.db.models import Prefetch
+from django.db.models import Count, Prefetch
 
 from pushes.models import AccountPackage, Push
 from pushes.packages import localize
@@ -18,14 +18,20 @@ if TYPE_CHECKING:
     from pushes.models import App
 
 
+# The pushes a package's row in the list names; `used_count` says how many there are.
+USED_BY_LISTED = 3
+
+
 def package_list_for_app(*, app: App) -> QuerySet[AccountPackage]:
-    """Every package of the app, newest first, with the pushes that used each one."""
+    """Every package of the app, newest first, with its latest pushes (`used_by`, at most
+    USED_BY_LISTED: a package may serve hundreds) and how many pushes used it."""
     pushes = Push.objects.only("id", "code", "title", "status", "package_id").order_by(
-        "-created_at"
+        "-created_at", "-id"
     )
     return (
         app.packages.select_related("uploaded_by")
-        .prefetch_related(Prefetch("pushes", queryset=pushes, to_attr="used_by"))
+        .annotate(used_count=Count("pushes"))
+        .prefetch_related(Prefetch("pushes", queryset=pushes[:USED_BY_LISTED], to_attr="used_by"))
         .order_by("-created_at", "-id")
     )
 

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
 from django.contrib.auth import get_user_model
-from django.db.models import QuerySet
+from django.db.models import Exists, OuterRef, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -39,8 +39,6 @@ _LINE_END = re.compile(r"\r\n|\r|\n")
 _MAX_LISTED = 20
 # A TPNS push_id is a number; anything else is searched as a code or in titles.
 _PUSH_ID = re.compile(r"[0-9]{1,64}")
-# Lists never need what is sent (the typed accounts, the frozen payload, the message).
-_LIST_DEFERRED = ("accounts", "accounts_text", "payload", "custom_content", "content")
 
 
 def _visible_app_ids(user: User) -> QuerySet[Membership, Any] | None:
@@ -69,10 +67,11 @@ def apps_user_can_push(*, user: User) -> QuerySet[App]:
 def push_authors_for_user(*, user: User) -> QuerySet[Any]:
     """Everyone who wrote a push the user can see, for the list's author filter."""
     ids = _visible_app_ids(user)
-    pushes = Push.objects.all() if ids is None else Push.objects.filter(app_id__in=ids)
-    return (
-        get_user_model().objects.filter(id__in=pushes.values("created_by_id")).order_by("username")
-    )
+    # One index probe per person, not a read of every push for their authors.
+    wrote = Push.objects.filter(created_by_id=OuterRef("pk"))
+    if ids is not None:
+        wrote = wrote.filter(app_id__in=ids)
+    return get_user_model().objects.filter(Exists(wrote)).order_by("username")
 
 
 def push_list_for_user(
@@ -91,7 +90,7 @@ def push_list_for_user(
     """
     ids = _visible_app_ids(user)
     pushes = Push.objects.select_related("app", "created_by", "package", "results").defer(
-        *_LIST_DEFERRED
+        *Push.LARGE_FIELDS
     )
     if ids is not None:
         pushes = pushes.filter(app_id__in=ids)

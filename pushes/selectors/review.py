@@ -7,7 +7,8 @@ import json
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from django.db.models import Case, Count, Exists, F, OuterRef, Q, QuerySet, Value, When
+from django.db.models import Case, Count, Exists, F, OuterRef, QuerySet, Subquery, Value, When
+from django.db.models.functions import Coalesce
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop as N_
 
@@ -63,8 +64,10 @@ _ATTEMPT_TONES = {
 def review_queue_for_user(*, user: User) -> QuerySet[Push]:
     """Pending pushes of the apps the user reviews, oldest first, each with
     `approval_count`, `approvals_needed` and `approved_by_me` (for this submission)."""
-    pushes = Push.objects.filter(status=Push.Status.PENDING_REVIEW).select_related(
-        "app", "created_by", "package"
+    pushes = (
+        Push.objects.filter(status=Push.Status.PENDING_REVIEW)
+        .select_related("app", "created_by", "package")
+        .defer(*Push.LARGE_FIELDS)
     )
     if not permissions.is_staff(user):
         reviews = Membership.objects.filter(
@@ -75,8 +78,16 @@ def review_queue_for_user(*, user: User) -> QuerySet[Push]:
     mine = Approval.objects.filter(
         push_id=OuterRef("pk"), reviewer_id=user.pk, created_at__gte=OuterRef("submitted_at")
     )
+    # Counted per row shown (a subquery), not by grouping every pending push's approvals.
+    current = (
+        Approval.objects.filter(push_id=OuterRef("pk"), created_at__gte=OuterRef("submitted_at"))
+        .order_by()
+        .values("push_id")
+        .annotate(n=Count("id"))
+        .values("n")
+    )
     return pushes.annotate(
-        approval_count=Count("approvals", filter=Q(approvals__created_at__gte=F("submitted_at"))),
+        approval_count=Coalesce(Subquery(current), 0),
         # permissions.approvals_required, in SQL.
         approvals_needed=Case(
             When(
