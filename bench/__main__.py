@@ -11,6 +11,10 @@ BENCHES = [
     "bench.bench_delivery",
     "bench.bench_exactly_once",
     "bench.bench_results",
+    "bench.bench_valid_rows",
+    "bench.bench_preflight",
+    "bench.bench_lookup",
+    "bench.bench_pages",
 ]
 
 

@@ -330,6 +330,19 @@ SANDBOX_STATISTICS_CALLS_PER_HOUR = env_int("SANDBOX_STATISTICS_CALLS_PER_HOUR",
 # Push plans an app may create a day (add_plan_push), as TPNS's.
 SANDBOX_PLANS_PER_DAY = env_int("SANDBOX_PLANS_PER_DAY", 200)
 
+# Reachability preflight (device/account/query before Confirm). TPNS does not document how
+# many accounts one query may name: this many per call to a TPNS region; the sandbox, local,
+# takes up to 1,000 a call.
+TPNS_ACCOUNT_QUERY_BATCH = env_int("TPNS_ACCOUNT_QUERY_BATCH", 100)
+PREFLIGHT_SANDBOX_BATCH = env_int("PREFLIGHT_SANDBOX_BATCH", 1000)
+# Seconds the whole check of typed accounts may take while the page waits (each call in a
+# worker gets as long); past it the page says "not checked" and the author goes on.
+PREFLIGHT_TIMEOUT_SECONDS = float(os.getenv("PREFLIGHT_TIMEOUT_SECONDS", "3"))
+# Accounts drawn at random from an account package to estimate its reach (TPNS gateways).
+PREFLIGHT_SAMPLE_SIZE = env_int("PREFLIGHT_SAMPLE_SIZE", 1000)
+# How long a check of the same accounts is reused before the gateway is asked again.
+PREFLIGHT_CACHE_SECONDS = env_int("PREFLIGHT_CACHE_SECONDS", 60)
+
 EMAIL_BACKEND = os.getenv("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = os.getenv("DEFAULT_FROM_EMAIL", "pushdeck@localhost")
 # E-mail people what the console's notification list tells them.

@@ -21,6 +21,7 @@ pages = [
     else path("sandbox-inbox/", page_not_found, {"exception": Http404()}, name="sandbox-inbox"),
     path("", include("console.packages.urls")),
     path("", include("console.plans.urls")),
+    path("", include("console.lookup.urls")),
     path("", include("console.pushes.urls")),
     path("", include("console.review.urls")),
     path("", include("console.users.urls")),

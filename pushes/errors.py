@@ -3,7 +3,9 @@
     PushdeckError
     ├── NotAllowed      this person may not do this (views answer 403; it is a PermissionDenied)
     ├── WrongState      not in this state (a draft cannot be approved, a sent push not cancelled)
-    │   └── ContentChanged  what was previewed or reviewed is not what the push holds now
+    │   ├── ContentChanged  what was previewed or reviewed is not what the push holds now
+    │   └── NobodyReachable the preflight found no account with a device, and nobody said
+    │                       to send anyway
     └── Invalid         bad input: problems keyed by the form field they belong to
 
 `str(error)` is a sentence for people, in the language active where it was raised (services run
@@ -39,6 +41,11 @@ class WrongState(PushdeckError):
 
 class ContentChanged(WrongState):
     """What was previewed or reviewed is not what the push holds now."""
+
+
+class NobodyReachable(WrongState):
+    """The reachability preflight found 0% of the accounts reachable; confirming needs the
+    author's explicit override."""
 
 
 @dataclass(frozen=True)

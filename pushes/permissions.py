@@ -54,6 +54,15 @@ def require_role(app: App, user: Person, roles: Iterable[str], reason: str = "")
     require(has_role(app, user, roles), reason or _("Your role on this app does not allow this."))
 
 
+LOOKERS_UP: tuple[str, ...] = (Role.ADMIN, Role.MARKETER, Role.REVIEWER)
+
+
+def can_look_up_accounts(app: App, user: Person) -> bool:
+    """The account lookup (an account's devices and the pushes that targeted it) is for
+    every role of the app: marketers, reviewers and admins all troubleshoot delivery."""
+    return has_role(app, user, LOOKERS_UP)
+
+
 def visible_apps(user: Person) -> QuerySet[App]:
     """The apps a user sees: every app for staff, else the apps they are a member of."""
     if is_staff(user):

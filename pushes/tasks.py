@@ -24,7 +24,9 @@ from pushes.services import (
     push_reconcile,
     results_refresh_from_gateway,
 )
+from pushes.services.accounts import account_index_build, account_index_sweep
 from pushes.services.delivery import sweep as run_sweep
+from pushes.services.preflight import reach_check_run
 from pushes.tpns.errors import PermanentTpnsError, TransientTpnsError, UnknownOutcomeTpnsError
 
 
@@ -88,6 +90,7 @@ def cancel_scheduled_push(push_id: int, user_id: int) -> None:
 def sweep() -> dict[str, int]:
     counts = run_sweep()
     counts["packages_requeued"] = package_requeue_stale()
+    counts.update(account_index_sweep())
     return counts
 
 
@@ -101,6 +104,13 @@ def apply_package_retention() -> int:
 def validate_package(package_id: int) -> None:
     """Validate an uploaded account package from storage, with live progress."""
     package_validate(package_id=package_id)
+
+
+# Reading and sorting a 5 million account package takes a few seconds.
+@shared_task(acks_late=True, soft_time_limit=600, time_limit=660)
+def build_account_index(package_id: int) -> bool:
+    """Index a valid package's accounts for the account lookup."""
+    return account_index_build(package_id=package_id)
 
 
 @shared_task(acks_late=True)
@@ -129,3 +139,11 @@ def plan_stats(plan_id: int) -> str:
 @shared_task
 def email_notifications(notification_ids: list[int]) -> int:
     return email(notification_ids)
+
+
+# Drawing a sample streams the whole package (5,000,000 accounts in seconds); an exact check
+# of a large package at the sandbox takes longer.
+@shared_task(acks_late=True, soft_time_limit=900, time_limit=960)
+def check_reach(check_id: int) -> str:
+    """Ask the gateway which of a push's accounts have a device (reachability preflight)."""
+    return reach_check_run(check_id=check_id)

@@ -27,4 +27,9 @@ urlpatterns = [
         views.package_report,
         name="package-report",
     ),
+    path(
+        "apps/<uuid:code>/packages/<uuid:package>/valid-rows/",
+        views.package_use_valid_rows,
+        name="package-use-valid-rows",
+    ),
 ]

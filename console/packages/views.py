@@ -20,6 +20,7 @@ from django.views.decorators.http import require_GET, require_POST
 from console.access import ADMINS, AUTHORS, get_app_for_user, signed_in
 from console.packages.forms import RetentionForm
 from pushes import selectors
+from pushes.errors import WrongState
 from pushes.selectors.packages import package_outcome
 from pushes.services import packages as services
 
@@ -33,7 +34,7 @@ if TYPE_CHECKING:
 # Room for the multipart framing and the CSRF field around the file itself.
 MULTIPART_SLACK = 1024 * 1024
 STATUS_PROBLEMS = 10
-PER_PAGE = 50
+PER_PAGE = 25
 
 
 class _SizeLimit(FileUploadHandler):
@@ -189,12 +190,12 @@ def package_detail(request: HttpRequest, code: UUID, package: UUID) -> HttpRespo
 @require_GET
 def package_status(request: HttpRequest, code: UUID, package: UUID) -> HttpResponse:
     """Polled while validating: JSON for the upload widget, an HTML partial for the pages."""
-    app, _ = get_app_for_user(request, code)
+    app, role = get_app_for_user(request, code)
     item = _package_or_404(app, package)
     if _wants_json(request) or request.GET.get("format") == "json":
         return JsonResponse(_status_json(app, item))
     outcome = package_outcome(package=item, limit=STATUS_PROBLEMS)
-    context = {"app": app, "package": item, "outcome": outcome}
+    context = {"app": app, "package": item, "outcome": outcome, "can_author": role in AUTHORS}
     return render(request, "console/packages/partials/package_status.html", context)
 
 
@@ -227,6 +228,32 @@ def _status_json(app: App, package: AccountPackage) -> dict[str, Any]:
         "report_url": _report_url(app, package) if outcome.offers_report else None,
         "detail_url": _detail_url(app, package),
     }
+
+
+@login_required
+@require_POST
+def package_use_valid_rows(request: HttpRequest, code: UUID, package: UUID) -> HttpResponse:
+    """Make a new package of a rejected one's valid rows (once), and go to it."""
+    app, _ = get_app_for_user(request, code, roles=AUTHORS)
+    item = _package_or_404(app, package)
+    try:
+        made, created = services.package_use_valid_rows(package=item, by=signed_in(request))
+    except WrongState as exc:
+        messages.error(request, str(exc))
+        return redirect(_detail_url(app, item))
+    names = {"name": made.original_name, "from": item.original_name}
+    if created:
+        messages.success(
+            request,
+            gettext("“%(name)s” is being made from the valid rows of “%(from)s”, then checked.")
+            % names,
+        )
+    else:
+        messages.info(
+            request,
+            gettext("“%(name)s” was already made from the valid rows of “%(from)s”.") % names,
+        )
+    return redirect(_detail_url(app, made))
 
 
 @login_required

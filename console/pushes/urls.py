@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from console.pushes import views
+from console.pushes import reach, views
 
 urlpatterns = [
     path("apps/<uuid:code>/push/new/", views.push_create, name="push-create"),
@@ -19,6 +19,17 @@ urlpatterns = [
     path("pushes/<uuid:code>/preview/", views.push_preview, name="push-preview"),
     path("pushes/<uuid:code>/confirm/", views.push_confirm, name="push-confirm"),
     path("pushes/<uuid:code>/test/", views.push_test, name="push-test"),
+    path("pushes/<uuid:code>/reach/", reach.push_reach_recheck, name="push-reach-recheck"),
+    path(
+        "pushes/<uuid:code>/reach/<int:check>/",
+        reach.push_reach_status,
+        name="push-reach-status",
+    ),
+    path(
+        "pushes/<uuid:code>/reach/<int:check>/unbound.csv",
+        reach.push_reach_unbound,
+        name="push-reach-unbound",
+    ),
     path("pushes/<uuid:code>/cancel/", views.push_cancel_view, name="push-cancel"),
     path(
         "pushes/<uuid:code>/results/refresh/",

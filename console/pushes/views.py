@@ -30,8 +30,9 @@ from console.access import (
 from console.paging import BoundedPaginator
 from console.pushes.export import push_csv
 from console.pushes.forms import PushFilterForm, PushForm
+from console.pushes.reach import reach_context
 from pushes import models, permissions, selectors
-from pushes.errors import ContentChanged, Invalid, WrongState
+from pushes.errors import ContentChanged, Invalid, NobodyReachable, WrongState
 from pushes.models import App, Push, Role
 from pushes.selectors import package_list_valid
 from pushes.services import (
@@ -40,6 +41,7 @@ from pushes.services import (
     push_save_draft,
     push_send_test,
     push_submit,
+    reach_check_for_page,
     results_refresh,
 )
 
@@ -165,7 +167,11 @@ def push_preview(request: HttpRequest, code: UUID) -> HttpResponse:
     push = get_push_for_author(request, code)
     if not push.is_editable:
         return redirect("console:push-detail", code=push.code)
-    return render(request, "console/pushes/push_preview.html", _preview_context(request, push))
+    context = _preview_context(request, push)
+    # Who it reaches: typed accounts are asked about now (briefly), a package by a worker.
+    check = reach_check_for_page(push=push, by=signed_in(request))
+    context.update(reach_context(request, push, check, place="preview"))
+    return render(request, "console/pushes/push_preview.html", context)
 
 
 def _preview_context(request: HttpRequest, push: Push) -> dict[str, Any]:
@@ -219,8 +225,14 @@ def push_confirm(request: HttpRequest, code: UUID) -> HttpResponse:
     try:
         # Confirm submits exactly what was previewed; a change in another tab is shown first.
         push = push_submit(
-            push=push, by=signed_in(request), expected_hash=request.POST.get("preview_hash", "")
+            push=push,
+            by=signed_in(request),
+            expected_hash=request.POST.get("preview_hash", ""),
+            confirm_unreachable=request.POST.get("confirm_unreachable") == "1",
         )
+    except NobodyReachable as exc:
+        messages.error(request, str(exc))
+        return redirect(reverse("console:push-preview", kwargs={"code": push.code}) + "#reach")
     except ContentChanged:
         messages.warning(
             request, _("The push changed since this preview. Check it again, then Confirm.")

@@ -18,6 +18,7 @@ from django.views.decorators.http import require_POST
 
 from console.access import ADMINS, REVIEWERS, get_push_for_user, signed_in
 from console.paging import BoundedPaginator
+from console.pushes.reach import reach_context
 from pushes import selectors, services
 from pushes.errors import Invalid, PushdeckError
 from pushes.models import Push, account_type_label
@@ -57,6 +58,10 @@ def review_detail(request: HttpRequest, code: UUID) -> HttpResponse:
         "first_accounts": push.accounts[:20],
         "time_zone": timezone.get_current_timezone_name(),
     }
+    # The figure the author saw before confirming (or a reviewer's check since).
+    context.update(
+        reach_context(request, push, selectors.reach_check_current(push), place="review")
+    )
     return render(request, "console/review/review_detail.html", context)
 
 

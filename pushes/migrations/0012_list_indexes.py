@@ -28,7 +28,7 @@ def drop_title_search_index(apps: StateApps, schema_editor: BaseDatabaseSchemaEd
 
 
 class Migration(migrations.Migration):
-    dependencies = [("pushes", "0008_plan_gateway_stats")]
+    dependencies = [("pushes", "0011_reach_preflight")]
 
     operations = [
         migrations.AddIndex(

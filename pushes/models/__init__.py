@@ -11,6 +11,7 @@ from pushes.models.package import AccountPackage
 from pushes.models.plan import Plan
 from pushes.models.preference import UserPreference
 from pushes.models.push import Approval, DeliveryAttempt, Notification, Push, PushRevision
+from pushes.models.reach import ReachCheck
 from pushes.models.results import ChannelResult, PushResults, ResultSample
 
 __all__ = [
@@ -26,6 +27,7 @@ __all__ = [
     "Plan",
     "PushRevision",
     "PushResults",
+    "ReachCheck",
     "ResultSample",
     "App",
     "AuditEvent",

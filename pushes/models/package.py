@@ -59,6 +59,25 @@ class AccountPackage(TimestampedModel):
     file_deleted_at = models.DateTimeField(null=True, blank=True)
     # Built by Pushdeck from a typed list of more than 1000 accounts.
     is_generated = models.BooleanField(default=False)
+    # The line of a first row that looks like a column header (one of the invalid rows), or 0.
+    header_line = models.PositiveIntegerField(default=0)
+    # Duplicate rows in the error report (up to a limit) and the first of them, for the page.
+    duplicates_listed = models.PositiveIntegerField(default=0)
+    duplicate_rows = models.JSONField(default=list, blank=True)  # [{"line", "first_line", "value"}]
+    # Made by Pushdeck from the valid rows of a rejected package: its file is written by the
+    # worker that validates it. Both digests are kept, so each page can show where it came from.
+    derived_from = models.ForeignKey(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="derived_packages",
+    )
+    derived_from_sha256 = models.CharField(max_length=64, blank=True)
+    rows_dropped = models.PositiveIntegerField(default=0)  # invalid rows (a header) + duplicates
+    # Sorted hashes of its accounts (pushes/packages/index.py), for the account lookup: built
+    # by a worker once the package is valid, deleted with the package's files.
+    account_index = models.FileField(max_length=300, blank=True)
 
     class Meta:
         ordering = ["-created_at"]
@@ -67,6 +86,8 @@ class AccountPackage(TimestampedModel):
                 condition=~models.Q(status="valid") | models.Q(invalid_rows=0, accounts__gt=0),
                 name="package_valid_means_clean",
             ),
+            # One package from the valid rows of another, however often it is asked for.
+            models.UniqueConstraint(fields=["derived_from"], name="package_derived_once"),
         ]
 
     def __str__(self) -> str:
@@ -86,6 +107,10 @@ class AccountPackage(TimestampedModel):
     @property
     def has_file(self) -> bool:
         return bool(self.file) and self.file_deleted_at is None
+
+    @property
+    def is_derived(self) -> bool:
+        return self.derived_from_id is not None
 
     @property
     def has_report(self) -> bool:

@@ -94,6 +94,8 @@ class Push(TimestampedModel):
     payload = models.JSONField(default=dict, blank=True)
     content_hash = models.CharField(max_length=64, blank=True)
     submitted_at = models.DateTimeField(null=True, blank=True)
+    # Confirmed although the reachability preflight found no account with a device.
+    reach_override = models.BooleanField(default=False)
 
     # Review.
     reviewed_by = models.ForeignKey(

@@ -40,6 +40,13 @@ Decisions where the TPNS documentation is silent:
   line it starts on. Line 0 is the file as a whole.
 - **Blank lines** (empty, or only spaces and tabs) are skipped: neither accounts nor errors, and
   not counted in ``rows``. So ``rows == accounts + duplicates + invalid_rows``.
+- **A header row.** When the first non-blank row is a column name (``account``, ``accounts``,
+  ``user_id``, ``userid``, ``uid``, ``openid``, ``账号``, ``帐号``, ``用户`` and the like; case,
+  spaces, ``_``, ``-``, a BOM and one pair of quotes do not matter, see ``rules.HEADER_WORDS``),
+  that row is refused, on its line: "looks like a header ("account"), not an account". So a package
+  with a header is never valid as it is, and a header is never pushed as an account, even
+  when it would pass as one. ``header_line`` says where it was. The sandbox, like TPNS, does
+  not look for headers (``detect_header=False``).
 - **Surrounding spaces and tabs** (ASCII only) are stripped and the account is valid; what is
   checked, counted and deduplicated is the stripped account. Spaces inside an account are allowed;
   other Unicode spaces (U+00A0, U+3000) are kept as part of the account.
@@ -78,6 +85,12 @@ Decisions where the TPNS documentation is silent:
   ``on_error`` receives every one, for the full report. When a whole-file problem stops the scan
   part-way, the counts cover what was read before it.
 
+**Listing duplicates.** ``on_duplicate`` receives the duplicate rows of a package that has
+rejected rows (for the report of its bad rows) with the line where each account first
+appears, up to ``max_duplicates``: a second pass over the file with the first pass's hash key,
+keeping one slot per repeated account (``repeats``). :func:`write_valid_rows` writes a
+package's valid accounts, each once, to a new .txt file the same way, in bounded memory.
+
 **Duplicates** are rows whose stripped account equals an earlier row's, code point by code point
 (no case folding or Unicode normalisation). Each valid account is hashed to 64 bits with
 SipHash-1-3 of its UTF-8 bytes, the keyed hash behind Python's ``hash()`` (for short accounts the
@@ -96,17 +109,28 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from pushes.packages.report import write_error_report
-from pushes.packages.result import PackageError, RowError, ValidationResult
+from pushes.packages.result import (
+    MAX_REPORTED_DUPLICATES,
+    DuplicateRow,
+    PackageError,
+    RowError,
+    ValidationResult,
+)
 from pushes.packages.rules import MAX_PACKAGE_BYTES, validate_filename
 from pushes.packages.wording import localize
 
 if TYPE_CHECKING:
-    from pushes.packages.validate import iter_accounts, validate_package
+    from pushes.packages.validate import (
+        ValidRows,
+        iter_accounts,
+        validate_package,
+        write_valid_rows,
+    )
 
 # The scanner (numpy) is imported when a package is first validated or read, not by whatever
 # needs only the limits, names and wording: every web process, worker and management command
 # imports this package at start-up (through the sandbox), and most never validate a file.
-_LAZY = {"iter_accounts", "validate_package"}
+_LAZY = {"ValidRows", "iter_accounts", "validate_package", "write_valid_rows"}
 
 
 def __getattr__(name: str) -> Any:
@@ -119,12 +143,16 @@ def __getattr__(name: str) -> Any:
 
 __all__ = [
     "MAX_PACKAGE_BYTES",
+    "MAX_REPORTED_DUPLICATES",
+    "DuplicateRow",
     "PackageError",
     "RowError",
+    "ValidRows",
     "ValidationResult",
     "iter_accounts",
     "localize",
     "validate_filename",
     "validate_package",
     "write_error_report",
+    "write_valid_rows",
 ]

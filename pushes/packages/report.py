@@ -1,4 +1,5 @@
-"""The downloadable error report of a package: one CSV row per rejected row."""
+"""The downloadable report of a package's bad rows: one CSV row per rejected row, then the
+duplicate rows (each with the line where its account first appears), capped."""
 
 from __future__ import annotations
 
@@ -6,7 +7,8 @@ import csv
 from collections.abc import Iterable
 from typing import TextIO
 
-from pushes.packages.result import RowError
+from pushes.packages import wording
+from pushes.packages.result import DuplicateRow, RowError
 
 # A spreadsheet runs a cell starting with one of these as a formula (CSV injection).
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -15,6 +17,9 @@ _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 # A spreadsheet that splits on `;` or `,` (whatever the file's own separator) starts a new
 # cell there, so `…;=1+1` holds a formula in its second cell.
 _SEPARATORS = (";", ",")
+
+Cells = list[object]
+HEADER: Cells = ["line", "reason", "value", "first_line"]
 
 
 def _cell(text: str, *, uploaded: bool = False) -> str:
@@ -27,10 +32,37 @@ def _cell(text: str, *, uploaded: bool = False) -> str:
     return "'" + text if risky else text
 
 
-def write_error_report(errors: Iterable[RowError], out: TextIO) -> None:
-    """Write ``line,reason,value`` rows, every cell quoted; open ``out`` with ``newline=""``
-    when it is a file."""
+def error_cells(error: RowError) -> Cells:
+    return [error.line, _cell(error.reason), _cell(error.value, uploaded=True), ""]
+
+
+def duplicate_cells(row: DuplicateRow) -> Cells:
+    reason = wording.DUPLICATE % {"first": row.first_line}
+    return [row.line, reason, _cell(row.value, uploaded=True), row.first_line]
+
+
+def capped_cells(listed: int, total: int) -> Cells:
+    """The row saying that only the first duplicates are listed."""
+    note = wording.DUPLICATES_LISTED % {"listed": f"{listed:,}", "count": f"{total:,}"}
+    return ["", note, "", ""]
+
+
+def write_error_report(
+    errors: Iterable[RowError],
+    out: TextIO,
+    *,
+    duplicates: Iterable[DuplicateRow] = (),
+    duplicates_total: int = 0,
+) -> None:
+    """Write ``line,reason,value,first_line`` rows, every cell quoted: the rejected rows, then
+    the duplicates, then (when ``duplicates_total`` is more than were listed) a row saying so.
+    Open ``out`` with ``newline=""`` when it is a file."""
     writer = csv.writer(out, quoting=csv.QUOTE_ALL)
-    writer.writerow(["line", "reason", "value"])
-    for error in errors:
-        writer.writerow([error.line, _cell(error.reason), _cell(error.value, uploaded=True)])
+    writer.writerow(HEADER)
+    writer.writerows(error_cells(error) for error in errors)
+    listed = 0
+    for row in duplicates:
+        writer.writerow(duplicate_cells(row))
+        listed += 1
+    if duplicates_total > listed:
+        writer.writerow(capped_cells(listed, duplicates_total))

@@ -7,6 +7,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 MAX_REPORTED_ERRORS = 100
+# Duplicate rows listed in the report of a package's bad rows; the rest are counted.
+MAX_REPORTED_DUPLICATES = 10_000
 
 
 @dataclass(frozen=True)
@@ -16,6 +18,15 @@ class RowError:
     line: int  # 1-based physical line; a CSV record's first line; 0 for the whole file
     reason: str
     value: str = ""  # the offending value, made printable and cut to about 120 characters
+
+
+@dataclass(frozen=True)
+class DuplicateRow:
+    """A valid account repeating an earlier row's; it would be pushed once."""
+
+    line: int
+    first_line: int  # the line where the account first appears
+    value: str  # the account, cut to about 120 characters
 
 
 @dataclass
@@ -37,6 +48,12 @@ class ValidationResult:
     size: int
     problem: str | None
     inner_format: str = ""
+    # The line of a first row that looks like a column header (it is one of the invalid
+    # rows), or 0.
+    header_line: int = 0
+    # How many duplicate rows went to ``on_duplicate`` (they are listed for a package with
+    # invalid rows only, up to a limit).
+    duplicates_listed: int = 0
 
     def as_json(self) -> dict[str, Any]:
         return {

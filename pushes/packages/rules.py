@@ -87,6 +87,43 @@ def unsafe_char() -> re.Pattern[str]:
     return _unsafe_patterns()[1]
 
 
+# Column names people put on the first row of an exported list, compared without case, spaces,
+# "_" or "-". A real account spelled like one is rare; pushing a header as an account is not.
+HEADER_WORDS = frozenset(
+    {
+        "account",
+        "accounts",
+        "accountid",
+        "accountids",
+        "accountname",
+        "user",
+        "users",
+        "userid",
+        "userids",
+        "username",
+        "uid",
+        "uids",
+        "openid",
+        "openids",
+        "unionid",
+        "账号",
+        "帐号",
+        "账户",
+        "帐户",
+        "用户",
+        "用户id",
+        "用户名",
+        "账号id",
+        "帐号id",
+        "用户账号",
+        "用户帐号",
+        "账号列表",
+    }
+)
+_HEADER_NOISE = re.compile(r"[\s_\-]+")
+_HEADER_MAX_BYTES = 64
+
+
 _SIMPLE_NAMES = {"\x00": "NUL", "\t": "TAB", "\x1b": "ESC", "\x7f": "DEL", "\x85": "NEXT LINE"}
 
 
@@ -177,6 +214,25 @@ def check_account(raw: bytes) -> tuple[bytes | None, str | None]:
     if not MIN_ACCOUNT_CHARS <= len(account) <= MAX_ACCOUNT_CHARS:
         return None, length_message(len(account))
     return (raw if len(account) == len(text) else raw.strip(b" \t")), None
+
+
+def header_word(raw: bytes) -> str | None:
+    """The column name a first row holds (without its quotes), or None when it is no header.
+
+    Matches ``account``, ``User_ID``, ``"openid"``, ``账号`` and the like: case, spaces,
+    ``_``, ``-``, a stray BOM and one pair of surrounding quotes do not matter.
+    """
+    if len(raw) > _HEADER_MAX_BYTES:
+        return None
+    try:
+        text = raw.decode("utf-8").lstrip("\ufeff").strip(_SPACES)
+    except UnicodeDecodeError:
+        return None
+    for quote in ('"', "'"):
+        if len(text) >= 2 and text[0] == text[-1] == quote:
+            text = text[1:-1].strip(_SPACES)
+    key = _HEADER_NOISE.sub("", text).casefold()
+    return text if key in HEADER_WORDS else None
 
 
 @lru_cache(maxsize=1024)

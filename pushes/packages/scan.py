@@ -175,10 +175,12 @@ class Checked:
     rows: int  # non-blank rows, valid or not
     invalid: int
     errors: list[RowError]  # in line order; only the first ``budget`` when one was given
+    lines: NDArray[np.int64] | None = None  # the line of each of ``accounts``, when asked for
 
     @classmethod
     def of_errors(cls, errors: list[RowError]) -> Checked:
-        return cls(np.empty(0, np.int64), [], len(errors), len(errors), errors)
+        empty = np.empty(0, np.int64)
+        return cls(empty, [], len(errors), len(errors), errors, empty)
 
 
 def check_block(
@@ -195,7 +197,7 @@ def check_block(
     ``at`` is the line number of the first line, or the line number of every line. With ``csv``
     a comma means a second column. ``budget`` caps how many errors are built: a file of millions
     of bad rows is counted in bulk when nobody wants every error. The valid accounts are hashed
-    with ``hasher``.
+    with ``hasher``; ``want_accounts`` also returns them, with their line numbers.
     """
     raw = np.frombuffer(data, dtype=np.uint8)
     starts, ends = _line_bounds(raw)
@@ -209,9 +211,21 @@ def check_block(
     errors: list[RowError] = []
     if budget is None or budget > 0:
         errors = _row_errors(lines, at, verdicts, bad, exact.reasons, budget)
-    accounts = _accounts_in_order(lines, keep, exact) if want_accounts else []
+    accounts: list[bytes] = []
+    numbers = None
+    if want_accounts:
+        accounts = _accounts_in_order(lines, keep, exact)
+        numbers = _line_numbers(at, keep)
     rows = ends.size - int(np.count_nonzero(verdicts.blank)) - exact.blank
-    return Checked(hashes, accounts, rows, invalid, errors)
+    return Checked(hashes, accounts, rows, invalid, errors, numbers)
+
+
+def _line_numbers(at: int | list[int], keep: NDArray[np.bool_]) -> NDArray[np.int64]:
+    """The line numbers of the lines ``keep`` marks."""
+    kept = np.flatnonzero(keep)
+    if isinstance(at, int):
+        return kept.astype(np.int64) + at
+    return np.asarray(at, dtype=np.int64)[kept]
 
 
 def _line_bounds(raw: NDArray[np.uint8]) -> tuple[NDArray[np.intp], NDArray[np.intp]]:
@@ -653,6 +667,7 @@ class ScanStats:
     rows: int = 0
     invalid_rows: int = 0
     empty: bool = True  # no byte besides a UTF-8 BOM
+    header_line: int = 0  # the first row, refused because it looks like a column header
 
 
 def scan_text(
@@ -664,17 +679,23 @@ def scan_text(
     errors: ErrorSink,
     stats: ScanStats,
     want_accounts: bool = False,
+    hasher: AccountHasher | None = None,
+    detect_header: bool = True,
 ) -> Iterator[Checked]:
     """Yield the valid accounts of a .txt or .csv stream block by block.
 
     Row errors go to ``errors`` in line order; a problem with the whole file raises
-    :class:`FileProblem`.
+    :class:`FileProblem`. Pass the same ``hasher`` to two scans of one file to compare their
+    hashes. With ``detect_header`` a first row that looks like a column header is refused.
     """
     csv = fmt == "csv"
-    check = partial(check_block, hasher=AccountHasher(), want_accounts=want_accounts)
+    check = partial(check_block, hasher=hasher or AccountHasher(), want_accounts=want_accounts)
     records = CsvRecords() if csv else None
     chunks = _text_chunks(reader, fmt=fmt, subject=subject, inner=inner, stats=stats)
-    for item in split_lines(chunks):
+    items = split_lines(chunks)
+    if detect_header:
+        items = _refuse_header(items, stats, errors)
+    for item in items:
         budget = errors.budget()
         if isinstance(item, LongLine):
             found = _check_long_line(item, records)
@@ -688,6 +709,38 @@ def scan_text(
         yield found
     if records is not None and (error := records.close()) is not None:
         _tally(Checked.of_errors([error]), stats, errors)
+
+
+def _refuse_header(
+    items: Iterator[Lines | LongLine], stats: ScanStats, errors: ErrorSink
+) -> Iterator[Lines | LongLine]:
+    """The blocks of lines, without a first row that looks like a column header: that row is
+    tallied as refused, so a header is never pushed as an account."""
+    first = next(items, None)
+    if isinstance(first, Lines):
+        header, first = _split_header(first)
+        if header is not None:
+            stats.header_line = header.line
+            _tally(Checked.of_errors([header]), stats, errors)
+    if first is not None:
+        yield first
+    yield from items
+
+
+def _split_header(lines: Lines) -> tuple[RowError | None, Lines | None]:
+    """The error of the block's first non-blank row when it is a header, and the rest."""
+    data, start, number = lines.data, 0, lines.first_line
+    while (end := data.find(b"\n", start)) >= 0 and not data[start:end].strip(b" \t"):
+        start, number = end + 1, number + 1
+    if end < 0:
+        return None, lines  # blank lines only
+    word = rules.header_word(data[start:end])
+    if word is None:
+        return None, lines
+    reason = wording.HEADER % {"value": rules.display(word)}
+    error = RowError(number, reason, rules.display(data[start:end]))
+    rest = data[end + 1 :]
+    return error, Lines(rest, number + 1) if rest else None
 
 
 def _check_long_line(long: LongLine, records: CsvRecords | None) -> Checked:

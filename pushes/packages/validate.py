@@ -11,14 +11,32 @@ import zlib
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import ExitStack, suppress
+from dataclasses import dataclass
+from itertools import compress
 from typing import TYPE_CHECKING, BinaryIO
 
 import numpy as np
 
 from pushes.packages import rules, wording
 from pushes.packages.archive import EntryStream, check_directory, pick_entry
-from pushes.packages.result import ErrorSink, FileProblem, PackageError, RowError, ValidationResult
-from pushes.packages.scan import Checked, ChunkReader, Hasher, ScanStats, scan_text
+from pushes.packages.repeats import Repeats
+from pushes.packages.result import (
+    MAX_REPORTED_DUPLICATES,
+    DuplicateRow,
+    ErrorSink,
+    FileProblem,
+    PackageError,
+    RowError,
+    ValidationResult,
+)
+from pushes.packages.scan import (
+    AccountHasher,
+    Checked,
+    ChunkReader,
+    Hasher,
+    ScanStats,
+    scan_text,
+)
 
 if TYPE_CHECKING:
     from numpy.typing import NDArray
@@ -54,6 +72,8 @@ class _Scan:
         hasher: Hasher | None = None,
         progress: Callable[[int, int], None] | None = None,
         want_accounts: bool = False,
+        account_hasher: AccountHasher | None = None,
+        detect_header: bool = True,
     ) -> None:
         self.fileobj = fileobj
         self.filename = filename
@@ -63,6 +83,9 @@ class _Scan:
         self.errors = errors
         self.progress = progress
         self.want_accounts = want_accounts
+        # Shared by two scans of one file, whose hashes are then compared.
+        self.account_hasher = account_hasher or AccountHasher()
+        self.detect_header = detect_header
         self.stats = ScanStats()
         self.total = _remaining_size(fileobj)
         self.reader = ChunkReader(
@@ -99,6 +122,8 @@ class _Scan:
             errors=self.errors,
             stats=self.stats,
             want_accounts=self.want_accounts,
+            hasher=self.account_hasher,
+            detect_header=self.detect_header,
         )
 
     def _zip_blocks(self) -> Iterator[Checked]:
@@ -152,51 +177,131 @@ def validate_package(
     *,
     progress: Callable[[int, int], None] | None = None,
     on_error: Callable[[RowError], None] | None = None,
+    on_duplicate: Callable[[DuplicateRow], None] | None = None,
+    max_duplicates: int = MAX_REPORTED_DUPLICATES,
+    detect_header: bool = True,
 ) -> ValidationResult:
     """Check an account package against the TPNS rules in one streaming pass.
 
     ``fileobj`` is read from its current position; ``filename`` is the name the user gave it.
     ``progress(bytes_read, total_or_0)`` is called once per chunk read; ``on_error`` receives
-    every rejected row, while the result keeps the first 100. See the package docstring for
-    the rules and every edge case.
+    every rejected row, while the result keeps the first 100. ``on_duplicate`` receives the
+    first ``max_duplicates`` duplicate rows of a package that has rejected rows, for the report
+    of its bad rows: a second pass, after seeking back to the start (skipped for a stream that
+    cannot seek). ``detect_header`` refuses a first row that looks like a column header. See
+    the package docstring for the rules and every edge case.
     """
     errors = ErrorSink(on_error)
     hasher = hashlib.sha256()
-    scan = _Scan(fileobj, filename, errors=errors, hasher=hasher, progress=progress)
-    problem: str | None = None
-    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="package-sort") as pool:
-        distinct = _DistinctCounter(pool)
-        try:
-            for found in scan.blocks():
-                distinct.add(found.hashes)
-        except FileProblem as exc:
-            problem = exc.reason
-        accounts = distinct.count()
+    start = _position(fileobj) if on_duplicate is not None else None
+    scan = _Scan(
+        fileobj,
+        filename,
+        errors=errors,
+        hasher=hasher,
+        progress=progress,
+        detect_header=detect_header,
+    )
+    counted = _count_distinct(scan, keep_repeats=on_duplicate is not None)
     if not scan.reader.over_limit:
         # A file rejected early still gets its hash and size; should it turn out to be over
         # the limit after all, the first problem stays the reason.
         with suppress(FileProblem):
             scan.reader.drain()
     stats = scan.stats
-    if problem is None and stats.empty:
-        problem = wording.EMPTY % {"subject": scan.subject}
-    elif problem is None and stats.rows == 0:
-        problem = wording.BLANK_ONLY % {"subject": scan.subject}
+    problem = counted.problem or _empty_problem(scan)
     if problem is not None:
         errors.add_problem(RowError(0, problem))
+    listed = 0
+    if on_duplicate is not None and start is not None and problem is None and stats.invalid_rows:
+        fileobj.seek(start)
+        listed = _list_duplicates(scan, counted.repeated, on_duplicate, max_duplicates)
     return ValidationResult(
-        valid=problem is None and stats.invalid_rows == 0 and accounts > 0,
+        valid=problem is None and stats.invalid_rows == 0 and counted.accounts > 0,
         format=scan.format,
         rows=stats.rows,
-        accounts=accounts,
-        duplicates=distinct.total - accounts,
+        accounts=counted.accounts,
+        duplicates=counted.total - counted.accounts,
         invalid_rows=stats.invalid_rows,
         errors=errors.first,
         sha256="" if scan.reader.over_limit else hasher.hexdigest(),
         size=scan.size,
         problem=problem,
         inner_format=scan.inner_format,
+        header_line=stats.header_line,
+        duplicates_listed=listed,
     )
+
+
+def _position(fileobj: BinaryIO) -> int | None:
+    """Where a stream that can seek back stands now, or None."""
+    try:
+        return fileobj.tell() if fileobj.seekable() else None
+    except (AttributeError, OSError, ValueError):
+        return None
+
+
+def _empty_problem(scan: _Scan) -> str | None:
+    if scan.stats.empty:
+        return wording.EMPTY % {"subject": scan.subject}
+    if scan.stats.rows == 0:
+        return wording.BLANK_ONLY % {"subject": scan.subject}
+    return None
+
+
+@dataclass
+class _Counted:
+    """What a first pass over a file found."""
+
+    accounts: int  # distinct valid accounts
+    total: int  # valid rows, duplicates included
+    repeated: NDArray[np.int64]  # the hashes seen more than once, sorted (when asked for)
+    problem: str | None  # what stopped the scan, if anything
+
+
+def _count_distinct(scan: _Scan, *, keep_repeats: bool = False) -> _Counted:
+    problem: str | None = None
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="package-sort") as pool:
+        distinct = _DistinctCounter(pool, keep_repeats=keep_repeats)
+        try:
+            for found in scan.blocks():
+                distinct.add(found.hashes)
+        except FileProblem as exc:
+            problem = exc.reason
+        accounts = distinct.count()
+    return _Counted(accounts, distinct.total, distinct.repeated, problem)
+
+
+def _list_duplicates(
+    first: _Scan,
+    repeated: NDArray[np.int64],
+    on_duplicate: Callable[[DuplicateRow], None],
+    limit: int,
+) -> int:
+    """Hand the first ``limit`` duplicate rows to ``on_duplicate``, in line order, from a second
+    pass over the file (rewound) with the first pass's hash key; how many were handed."""
+    if not repeated.size or limit <= 0:
+        return 0
+    repeats = Repeats(repeated)
+    second = _Scan(
+        first.fileobj,
+        first.filename,
+        errors=ErrorSink(),
+        want_accounts=True,
+        account_hasher=first.account_hasher,
+        detect_header=first.detect_header,
+    )
+    listed = 0
+    for found in _blocks_or_raise(second):
+        assert found.lines is not None
+        duplicate, first_lines = repeats.mark(found.hashes, found.lines)
+        for i in np.flatnonzero(duplicate)[: limit - listed].tolist():
+            value = rules.display(found.accounts[i], printable=True)
+            on_duplicate(DuplicateRow(int(found.lines[i]), int(first_lines[i]), value))
+            listed += 1
+        if listed >= limit:
+            break
+    return listed
 
 
 # Hashes are uniform over the int64 range, so fixed cut points split them into buckets of about
@@ -218,8 +323,11 @@ class _DistinctCounter:
     a merge to one bucket's worth instead of a copy of every hash.
     """
 
-    def __init__(self, pool: ThreadPoolExecutor) -> None:
+    def __init__(self, pool: ThreadPoolExecutor, *, keep_repeats: bool = False) -> None:
         self._pool = pool
+        self._keep_repeats = keep_repeats
+        # With keep_repeats: every hash seen more than once, sorted, each once.
+        self.repeated: NDArray[np.int64] = np.empty(0, np.int64)
         # (blocks, one sorted array per bucket), fewest blocks last; only the worker touches it.
         self._runs: list[tuple[int, list[NDArray[np.int64]]]] = []
         self._tasks: list[Future[None]] = []
@@ -251,15 +359,30 @@ class _DistinctCounter:
         if not self._runs:
             return 0
         distinct = 0
+        repeated = []
         for bucket in range(_BUCKETS):
             hashes = np.concatenate([buckets[bucket] for _, buckets in self._runs])
             for _, buckets in self._runs:
                 buckets[bucket] = _MERGED  # let go of the bucket's runs as soon as merged
             hashes.sort(kind="stable")
             if hashes.size:
-                distinct += 1 + int(np.count_nonzero(hashes[1:] != hashes[:-1]))
+                differs = hashes[1:] != hashes[:-1]
+                distinct += 1 + int(np.count_nonzero(differs))
+                if self._keep_repeats:
+                    repeated.append(_repeated_values(hashes, differs))
         self._runs.clear()
+        if repeated:
+            # Buckets are ascending value ranges, so the joined values stay sorted.
+            self.repeated = np.concatenate(repeated)
         return distinct
+
+
+def _repeated_values(hashes: NDArray[np.int64], differs: NDArray[np.bool_]) -> NDArray[np.int64]:
+    """The values occurring more than once in sorted ``hashes``, each once."""
+    again = hashes[1:][~differs]
+    if again.size < 2:
+        return again
+    return again[np.concatenate(([True], again[1:] != again[:-1]))]
 
 
 def _merge(
@@ -294,7 +417,7 @@ def _first_occurrences(parts: list[NDArray[np.int64]]) -> NDArray[np.bool_]:
     return keep
 
 
-def iter_accounts(fileobj: BinaryIO, filename: str) -> Iterator[str]:
+def iter_accounts(fileobj: BinaryIO, filename: str, *, detect_header: bool = True) -> Iterator[str]:
     """The valid accounts of a validated package, in file order, each once.
 
     Two passes over the file (it must be seekable): the first collects the hashes and marks each
@@ -302,10 +425,12 @@ def iter_accounts(fileobj: BinaryIO, filename: str) -> Iterator[str]:
     rejected as a whole raises :class:`PackageError`.
     """
     start = fileobj.tell()
-    first_pass = _Scan(fileobj, filename, errors=ErrorSink())
+    first_pass = _Scan(fileobj, filename, errors=ErrorSink(), detect_header=detect_header)
     keep = _first_occurrences([found.hashes for found in _blocks_or_raise(first_pass)])
     fileobj.seek(start)
-    second_pass = _Scan(fileobj, filename, errors=ErrorSink(), want_accounts=True)
+    second_pass = _Scan(
+        fileobj, filename, errors=ErrorSink(), want_accounts=True, detect_header=detect_header
+    )
     offset = 0
     for found in _blocks_or_raise(second_pass):
         firsts = keep[offset : offset + len(found.accounts)].tolist()
@@ -320,3 +445,86 @@ def _blocks_or_raise(scan: _Scan) -> Iterator[Checked]:
         yield from scan.blocks()
     except FileProblem as exc:
         raise PackageError(exc.reason) from exc
+
+
+@dataclass(frozen=True)
+class ValidRows:
+    """What :func:`write_valid_rows` wrote, and what it left out."""
+
+    accounts: int  # rows written: every valid account once
+    rows: int  # non-blank rows read
+    invalid_rows: int  # a first row that looks like a header included
+    duplicates: int
+    header_line: int  # 0 when the first row was no header
+    size: int  # bytes written
+
+    @property
+    def dropped(self) -> int:
+        """Rows of the original that are not in the new file."""
+        return self.rows - self.accounts
+
+
+def write_valid_rows(
+    fileobj: BinaryIO,
+    filename: str,
+    out: BinaryIO,
+    *,
+    progress: Callable[[int, int], None] | None = None,
+) -> ValidRows:
+    """Write the valid accounts of a package to ``out`` as a .txt package: each account once,
+    in file order, one per line ending in LF, without invalid rows or a header row.
+
+    Streamed: two passes over ``fileobj`` (it must be seekable), a block at a time. The first
+    keeps 8 bytes per valid row to find the accounts that repeat; the second writes each row
+    whose account is not repeated, and the first row of each that is (see ``repeats``).
+    ``progress(done, total)`` covers both passes. A package refused as a whole raises
+    :class:`PackageError`.
+    """
+    start = fileobj.tell()
+    first = _Scan(fileobj, filename, errors=ErrorSink(), progress=_pass_progress(progress, 0))
+    counted = _count_distinct(first, keep_repeats=True)
+    if counted.problem is not None:
+        raise PackageError(counted.problem)
+    fileobj.seek(start)
+    second = _Scan(
+        fileobj,
+        filename,
+        errors=ErrorSink(),
+        progress=_pass_progress(progress, 1),
+        want_accounts=True,
+        account_hasher=first.account_hasher,
+    )
+    repeats = Repeats(counted.repeated)
+    written = size = 0
+    for found in _blocks_or_raise(second):
+        assert found.lines is not None
+        duplicate, _ = repeats.mark(found.hashes, found.lines)
+        kept = list(compress(found.accounts, np.logical_not(duplicate).tolist()))
+        if kept:
+            data = b"\n".join(kept) + b"\n"
+            out.write(data)
+            written += len(kept)
+            size += len(data)
+    stats = first.stats
+    return ValidRows(
+        accounts=written,
+        rows=stats.rows,
+        invalid_rows=stats.invalid_rows,
+        duplicates=counted.total - counted.accounts,
+        header_line=stats.header_line,
+        size=size,
+    )
+
+
+def _pass_progress(
+    progress: Callable[[int, int], None] | None, index: int
+) -> Callable[[int, int], None] | None:
+    """Progress of one of two passes, reported as part of both."""
+    if progress is None:
+        return None
+    report = progress
+
+    def one_pass(done: int, total: int) -> None:
+        report(index * total + done, 2 * total)
+
+    return one_pass

@@ -116,6 +116,15 @@ QUOTE_INSIDE = N_(
 )
 QUOTE_NOT_CLOSED = N_("a quoted field is never closed; add the closing quote")
 LINE_BREAK = N_("account contains a line break inside quotes; put one account per row")
+# A first row such as "account" or "user_id" is a column name: pushed, it would be an account.
+HEADER = N_('looks like a header ("%(value)s"), not an account')
+
+# A package made from the valid rows of another, whose file has gone since.
+ORIGINAL_GONE = N_("the file of %(name)s is no longer stored; upload it again")
+
+# Duplicate rows, in the report of a package's bad rows.
+DUPLICATE = N_("duplicate of line %(first)s")
+DUPLICATES_LISTED = N_("first %(listed)s of %(count)s duplicates listed")
 
 TEMPLATES = (
     THE_FILE,
@@ -163,6 +172,10 @@ TEMPLATES = (
     QUOTE_INSIDE,
     QUOTE_NOT_CLOSED,
     LINE_BREAK,
+    HEADER,
+    ORIGINAL_GONE,
+    DUPLICATE,
+    DUPLICATES_LISTED,
 )
 
 # Values that are wording themselves (a subject, a character's description), translated too.

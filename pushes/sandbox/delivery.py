@@ -144,7 +144,7 @@ def _package_entries(push: SandboxPush) -> Iterator[str]:
     if upload is None or not upload.file.name:  # deleted after the push was scheduled
         return
     with upload.file.storage.open(upload.file.name, "rb") as fileobj:
-        yield from iter_accounts(cast("BinaryIO", fileobj), upload.filename)
+        yield from iter_accounts(cast("BinaryIO", fileobj), upload.filename, detect_header=False)
 
 
 def _deliver_to_accounts(push: SandboxPush, accounts: Iterable[str], writer: _Writer) -> Counts:

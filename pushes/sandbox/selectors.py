@@ -38,6 +38,25 @@ def account_tokens(*, app: SandboxApp, account: str, account_type: int | None = 
     return list(dict.fromkeys(tokens))
 
 
+def accounts_tokens(*, app: SandboxApp, accounts: list[tuple[str, int | None]]) -> list[list[str]]:
+    """`account_tokens` of each (account, account type) of a query, in one database query per
+    account type named rather than one per account: a query names up to 1,000 accounts."""
+    by_type: dict[int | None, set[str]] = {}
+    for account, account_type in accounts:
+        by_type.setdefault(account_type, set()).add(account)
+    found: dict[tuple[str, int | None], list[str]] = {}
+    for account_type, names in by_type.items():
+        bindings = AccountBinding.objects.filter(app=app, account__in=sorted(names))
+        if account_type is not None:
+            bindings = bindings.filter(account_type=account_type)
+        rows = bindings.order_by("-bound_at", "-id").values_list("account", "device__token")
+        for account, token in rows:
+            tokens = found.setdefault((account, account_type), [])
+            if token not in tokens:
+                tokens.append(token)
+    return [list(found.get(key, [])) for key in accounts]
+
+
 def token_accounts(*, app: SandboxApp, token: str) -> list[dict[str, Any]] | None:
     """The accounts bound to a token, or None when the token is unknown."""
     device = Device.objects.filter(app=app, token=token).first()

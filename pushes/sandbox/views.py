@@ -210,14 +210,13 @@ def account_query(request: HttpRequest, app: SandboxApp, call: Call) -> dict[str
         as_int(data.get("account_type")) if data.get("account_type") is not None else None
     )
     if operator == 1:
-        entries = _entry_list(data.get("account_list"))
-        results: list[str] = []
-        pairs: list[dict[str, Any]] = []
-        for entry in entries:
-            account, account_type = _query_account(entry, default_type)
-            tokens = selectors.account_tokens(app=app, account=account, account_type=account_type)
-            results.append(str(codes.OK if tokens else codes.NO_TOKEN_NO_ACCOUNT))
-            pairs.append({"account": account, "token_list": tokens})
+        wanted = [_query_account(e, default_type) for e in _entry_list(data.get("account_list"))]
+        found = selectors.accounts_tokens(app=app, accounts=wanted)
+        results = [str(codes.OK if tokens else codes.NO_TOKEN_NO_ACCOUNT) for tokens in found]
+        pairs = [
+            {"account": account, "token_list": tokens}
+            for (account, _type), tokens in zip(wanted, found, strict=True)
+        ]
         return _query_answer(results, account_tokens=pairs)
     if operator == 2:
         tokens = _entry_list(data.get("token_list"))

@@ -5,6 +5,14 @@ One module per area; this package re-exports their public functions.
 
 from __future__ import annotations
 
+from pushes.selectors.accounts import (
+    AccountPushes,
+    PackageSearch,
+    account_pushes,
+    packages_holding,
+    pushes_by_gateway_id,
+    used_packages,
+)
 from pushes.selectors.apps import (
     NavRights,
     app_list_for_user,
@@ -47,6 +55,13 @@ from pushes.selectors.plans import (
     plan_detail,
     plan_get_for_app,
     plans_for_app,
+)
+from pushes.selectors.preflight import (
+    ReachView,
+    reach_check_current,
+    reach_check_get,
+    reach_total,
+    reach_view,
 )
 from pushes.selectors.pushes import (
     CONTENT_LIMITS,
@@ -94,6 +109,17 @@ from pushes.selectors.users import (
 )
 
 __all__ = [
+    "AccountPushes",
+    "PackageSearch",
+    "account_pushes",
+    "packages_holding",
+    "pushes_by_gateway_id",
+    "used_packages",
+    "ReachView",
+    "reach_check_current",
+    "reach_check_get",
+    "reach_total",
+    "reach_view",
     "USER_STATUSES",
     "member_suggestions",
     "user_list",

@@ -160,6 +160,38 @@ def _push_submitted(s: Said) -> str:
     ) % {"actor": s.actor, "push": s.name, "count": number(count)}
 
 
+@_action("push.reach_checked", N_("Push reach checked"), "pushes")
+def _push_reach_checked(s: Said) -> str:
+    names = {
+        "actor": s.actor,
+        "push": s.name,
+        "checked": number(s.get("checked", 0)),
+        "bound": number(s.get("bound", 0)),
+        "devices": number(s.get("devices", 0)),
+    }
+    if s.get("status") == "not_checked":
+        return _("%(actor)s asked who “%(push)s” reaches; the gateway could not tell") % names
+    if s.get("exact", True):
+        text = _(
+            "%(actor)s checked who “%(push)s” reaches: %(bound)s of %(checked)s accounts have "
+            "a device (%(devices)s devices)"
+        )
+    else:
+        text = _(
+            "%(actor)s checked who “%(push)s” reaches in a random sample: %(bound)s of "
+            "%(checked)s accounts have a device (%(devices)s devices)"
+        )
+    return text % names
+
+
+@_action("push.unreachable_confirmed", N_("Push confirmed though nobody was reachable"), "pushes")
+def _push_unreachable_confirmed(s: Said) -> str:
+    return _(
+        "%(actor)s confirmed “%(push)s” although none of the %(checked)s accounts checked had "
+        "a device, and said to send it anyway"
+    ) % {"actor": s.actor, "push": s.name, "checked": number(s.get("checked", 0))}
+
+
 @_action("push.draft", N_("Push back to draft"), "pushes")
 def _push_draft(s: Said) -> str:
     return _("“%(push)s” is a draft again") % {"push": s.name}
@@ -390,6 +422,18 @@ def _package_bytes_changed(s: Said) -> str:
     ) % {"name": _package(s)}
 
 
+@_action("package.derived", N_("Package made from valid rows"), "packages")
+def _package_derived(s: Said) -> str:
+    count = int(s.get("dropped", 0))
+    return ngettext(
+        "%(actor)s made the account package “%(name)s” from the valid rows of “%(from)s” "
+        "(%(count)s row dropped)",
+        "%(actor)s made the account package “%(name)s” from the valid rows of “%(from)s” "
+        "(%(count)s rows dropped)",
+        count,
+    ) % {"actor": s.actor, "name": _package(s), "from": s.get("from"), "count": number(count)}
+
+
 @_action("package.generated", N_("Package made from typed accounts"), "packages")
 def _package_generated(s: Said) -> str:
     count = int(s.get("accounts", 0))
@@ -398,6 +442,16 @@ def _package_generated(s: Said) -> str:
         "the worker made an account package of %(count)s typed accounts for a push",
         count,
     ) % {"count": number(count)}
+
+
+@_action("package.account_index_built", N_("Package indexed for account lookup"), "packages")
+def _package_account_index_built(s: Said) -> str:
+    count = int(s.get("accounts", 0))
+    return ngettext(
+        "the worker indexed the %(count)s account of the package “%(name)s” for account lookup",
+        "the worker indexed the %(count)s accounts of the package “%(name)s” for account lookup",
+        count,
+    ) % {"name": _package(s), "count": number(count)}
 
 
 @_action("package.files_deleted", N_("Package files deleted"), "packages")

@@ -5,6 +5,21 @@ One module per area; this package re-exports their public functions.
 
 from __future__ import annotations
 
+from pushes.services.accounts import (
+    AccountDevices,
+    BoundElsewhere,
+    GatewayProblem,
+    TodayPush,
+    TodayPushes,
+    TokenAccounts,
+    account_devices,
+    account_index_build,
+    account_index_queue,
+    account_index_sweep,
+    pushes_to_account,
+    token_accounts,
+    token_pushes_today,
+)
 from pushes.services.apps import (
     APP_FIELDS,
     app_create,
@@ -68,6 +83,7 @@ from pushes.services.packages import (
     package_requeue_stale,
     package_set_retention,
     package_upload,
+    package_use_valid_rows,
     package_validate,
     too_large_message,
 )
@@ -79,6 +95,12 @@ from pushes.services.plans import (
 )
 from pushes.services.preferences import (
     user_preference_set,
+)
+from pushes.services.preflight import (
+    may_check,
+    reach_check_again,
+    reach_check_for_page,
+    reach_check_run,
 )
 from pushes.services.pushes import (
     IOS_OPEN_ACTION,
@@ -121,6 +143,23 @@ from pushes.services.users import (
 )
 
 __all__ = [
+    "may_check",
+    "reach_check_again",
+    "reach_check_for_page",
+    "reach_check_run",
+    "AccountDevices",
+    "BoundElsewhere",
+    "GatewayProblem",
+    "TodayPush",
+    "TodayPushes",
+    "TokenAccounts",
+    "account_devices",
+    "account_index_build",
+    "account_index_queue",
+    "account_index_sweep",
+    "pushes_to_account",
+    "token_accounts",
+    "token_pushes_today",
     "PasswordLink",
     "can_email_link",
     "email_configured",
@@ -177,6 +216,7 @@ __all__ = [
     "package_requeue_stale",
     "package_set_retention",
     "package_upload",
+    "package_use_valid_rows",
     "package_validate",
     "parse_typed_accounts",
     "pending_test_accounts_change",

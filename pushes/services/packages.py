@@ -7,6 +7,7 @@ upload answers as soon as its body has arrived.
 
 from __future__ import annotations
 
+import csv
 import io
 import logging
 import tempfile
@@ -16,25 +17,29 @@ from typing import IO, TYPE_CHECKING, Any, BinaryIO
 
 from celery.exceptions import SoftTimeLimitExceeded
 from django.core.files import File
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from pushes import permissions
 from pushes.audit import audit_record
-from pushes.errors import Invalid
+from pushes.errors import Invalid, WrongState
 from pushes.models import AccountPackage, App, Push, Role
 from pushes.packages import (
     MAX_PACKAGE_BYTES,
+    MAX_REPORTED_DUPLICATES,
+    DuplicateRow,
+    PackageError,
     RowError,
     ValidationResult,
     localize,
     validate_filename,
     wording,
-    write_error_report,
 )
+from pushes.packages import report as report_rows
 from pushes.packages.rules import display, file_format
+from pushes.services.accounts import account_index_queue
 from pushes.services.queue import APPLY_PACKAGE_RETENTION, VALIDATE_PACKAGE, enqueue_on_commit
 
 if TYPE_CHECKING:
@@ -59,6 +64,7 @@ _REPORT_BATCH = 10_000
 _UTF8_BOM = "\ufeff"
 # Packages a push still needs the file of: it has not been uploaded to TPNS yet.
 _FILE_NEEDED_BY = (Push.Status.PENDING_REVIEW, Push.Status.APPROVED, Push.Status.UPLOADING)
+_NOT_FINISHED = (AccountPackage.Status.PENDING, AccountPackage.Status.VALIDATING)
 
 
 class PackageUploadError(Invalid):
@@ -152,6 +158,84 @@ def _queue_validation(package_id: int) -> None:
     enqueue_on_commit(VALIDATE_PACKAGE, package_id)
 
 
+# "<name>-valid-rows.txt": the suffix, kept whole when a long name is cut.
+_DERIVED_SUFFIX = "-valid-rows.txt"
+_MAX_NAME_CHARS = 100
+
+
+def package_use_valid_rows(*, package: AccountPackage, by: User) -> tuple[AccountPackage, bool]:
+    """A new package of the valid rows of a rejected one: each account once, in file order,
+    without the invalid rows or a header row. The original and its error report stay.
+
+    Its file is written, streamed, by the worker that then validates it like any package.
+    Asked again, it answers the package made the first time (and False), never a second one.
+    Authors of the app only; refuses a package with nothing to keep (``WrongState``).
+    """
+    _require_role(package.app, by, (Role.ADMIN, Role.MARKETER))
+    made = package.derived_packages.first()
+    if made is not None:
+        return made, False
+    _require_valid_rows(package)
+    derived = AccountPackage(
+        app=package.app,
+        uploaded_by=by,
+        original_name=_derived_name(package.original_name),
+        format="txt",
+        derived_from=package,
+        derived_from_sha256=package.sha256,
+        # Known from the original's counts; the worker sets what it really left out.
+        rows_dropped=package.rows - package.accounts,
+    )
+    try:
+        with transaction.atomic():
+            # The unique constraint is the database's: a second request racing this one
+            # fails there, and gets the package this one made.
+            derived.full_clean(validate_constraints=False)
+            derived.save()
+            audit_record(
+                actor=by, action="package.derived", obj=derived, data=_derived_data(derived)
+            )
+            _queue_validation(derived.id)
+    except IntegrityError:
+        made = package.derived_packages.first()
+        if made is None:
+            raise
+        return made, False
+    return derived, True
+
+
+def _require_valid_rows(package: AccountPackage) -> None:
+    if package.status != AccountPackage.Status.INVALID or package.problem:
+        raise WrongState(_("Only a package rejected for some of its rows can keep its valid rows."))
+    if package.accounts == 0:
+        raise WrongState(_("This package has no valid rows to keep."))
+    if not package.has_file:
+        raise WrongState(
+            _("The file of this package is no longer stored, so its rows cannot be read again.")
+        )
+
+
+def _derived_name(name: str) -> str:
+    stem = name.rpartition(".")[0] or name
+    return stem[: _MAX_NAME_CHARS - len(_DERIVED_SUFFIX)] + _DERIVED_SUFFIX
+
+
+def _derived_data(derived: AccountPackage) -> dict[str, Any]:
+    original = derived.derived_from
+    assert original is not None
+    return {
+        "name": derived.original_name,
+        "from": original.original_name,
+        "from_code": str(original.code),
+        "from_sha256": original.sha256,
+        "accounts": original.accounts,
+        "dropped": derived.rows_dropped,
+        "invalid_rows": original.invalid_rows,
+        "duplicates": original.duplicates,
+        "header_line": original.header_line,
+    }
+
+
 def package_validate(*, package_id: int) -> None:
     """Validate a stored package. Safe to rerun: a package is claimed once.
 
@@ -160,21 +244,10 @@ def package_validate(*, package_id: int) -> None:
     package = _claim(package_id)
     if package is None:
         return  # finished, or another worker is on it
-    try:
-        result, report = _run(package)
-    except SoftTimeLimitExceeded:
-        _fail(package, "validation took longer than the time limit; split the file and retry")
-        return
-    except OSError as exc:
-        logger.exception("reading package %s from storage failed", package_id)
-        _fail(
-            package, f"the stored file could not be read ({exc.__class__.__name__}); upload again"
-        )
-        return
-    except Exception as exc:
-        logger.exception("validating package %s failed", package_id)
-        _fail(package, f"validation failed unexpectedly ({exc.__class__.__name__}); upload again")
-        return
+    read = _read(package)
+    if read is None:
+        return  # rejected with the reason, or taken over by another worker
+    result, report = read
     try:
         _finish(package, result, report)
     except Exception as exc:
@@ -182,6 +255,62 @@ def package_validate(*, package_id: int) -> None:
         if report is not None:
             report.close()
         _fail(package, f"the result could not be saved ({exc.__class__.__name__}); upload again")
+
+
+def _read(package: AccountPackage) -> tuple[ValidationResult, IO[bytes] | None] | None:
+    """Validate the stored file, written first for a package made from valid rows. None when
+    that failed (the package is rejected with the reason) or the claim was taken over."""
+    try:
+        if package.is_derived and not package.file:
+            _write_valid_rows(package)
+        return _run(package)
+    except _Superseded:
+        pass
+    except PackageError as exc:
+        _fail(package, str(exc))
+    except SoftTimeLimitExceeded:
+        _fail(package, "validation took longer than the time limit; split the file and retry")
+    except OSError as exc:
+        logger.exception("reading package %s from storage failed", package.id)
+        _fail(
+            package, f"the stored file could not be read ({exc.__class__.__name__}); upload again"
+        )
+    except Exception as exc:
+        logger.exception("validating package %s failed", package.id)
+        _fail(package, f"validation failed unexpectedly ({exc.__class__.__name__}); upload again")
+    return None
+
+
+def _write_valid_rows(package: AccountPackage) -> None:
+    """Write the file of a package made from the valid rows of another, streamed from that
+    one's file. Done by the worker, just before validating it like any package: two passes
+    over a 100 MB original would hold a request too long."""
+    from pushes import packages  # the scanner (numpy), loaded by the first one
+
+    original = package.derived_from
+    if original is None or not original.has_file:
+        name = original.original_name if original is not None else package.original_name
+        raise PackageError(wording.ORIGINAL_GONE % {"name": display(name)})
+    with tempfile.TemporaryFile() as out:
+        with original.file.open("rb") as source:
+            written = packages.write_valid_rows(
+                source,  # type: ignore[arg-type]
+                original.original_name,
+                out,  # type: ignore[arg-type]
+                progress=_Progress(package.id),
+            )
+        out.seek(0)
+        package.file.save(package.original_name, File(out), save=False)
+    stored = _still_ours(package).update(
+        file=package.file.name,
+        size=written.size,
+        rows_dropped=written.dropped,
+        updated_at=timezone.now(),
+    )
+    if not stored:
+        package.file.delete(save=False)
+        raise _Superseded
+    package.size, package.rows_dropped = written.size, written.dropped
 
 
 def _claim(package_id: int) -> AccountPackage | None:
@@ -249,46 +378,52 @@ class _Progress:
 
 
 class _Report:
-    """Every rejected row, streamed to a CSV temporary file in batches."""
+    """Every rejected row, then the first duplicate rows, streamed to a CSV temporary file in
+    batches."""
 
     def __init__(self, out: IO[bytes]) -> None:
         self.out = out
         self.text = io.TextIOWrapper(out, encoding="utf-8", newline="", write_through=True)  # type: ignore[type-var]
         self.text.write(_UTF8_BOM)
-        write_error_report([], self.text)
-        self.batch: list[RowError] = []
+        self.batch: list[report_rows.Cells] = [report_rows.HEADER]
         self.rows = 0
+        self.duplicates: list[dict[str, Any]] = []  # the first ones, kept for the page
+        self.duplicates_listed = 0
 
     def add(self, error: RowError) -> None:
-        self.batch.append(error)
         self.rows += 1
+        self._write(report_rows.error_cells(error))
+
+    def add_duplicate(self, row: DuplicateRow) -> None:
+        self.duplicates_listed += 1
+        if len(self.duplicates) < MAX_STORED_ERRORS:
+            self.duplicates.append(
+                {"line": row.line, "first_line": row.first_line, "value": row.value}
+            )
+        self._write(report_rows.duplicate_cells(row))
+
+    def _write(self, cells: report_rows.Cells) -> None:
+        self.batch.append(cells)
         if len(self.batch) >= _REPORT_BATCH:
             self.flush()
 
     def flush(self) -> None:
         if not self.batch:
             return
-        # write_error_report starts each call with its header; the file keeps only the first.
         buffer = io.StringIO()
-        write_error_report(self.batch, buffer)
-        self.text.write(buffer.getvalue()[_HEADER_LENGTH:])
+        csv.writer(buffer, quoting=csv.QUOTE_ALL).writerows(self.batch)
+        self.text.write(buffer.getvalue())
         self.batch.clear()
 
-    def finish(self) -> bool:
-        """Complete the file and rewind it; False when no row was rejected."""
+    def finish(self, duplicates: int = 0) -> bool:
+        """Complete the file (saying when only the first of ``duplicates`` are listed) and rewind
+        it; False when no row was rejected."""
+        if duplicates > self.duplicates_listed:
+            self._write(report_rows.capped_cells(self.duplicates_listed, duplicates))
         self.flush()
         self.text.detach()
         self.out.seek(0)
         return self.rows > 0
-
-
-def _header_length() -> int:
-    buffer = io.StringIO()
-    write_error_report([], buffer)
-    return len(buffer.getvalue())
-
-
-_HEADER_LENGTH = _header_length()
 
 
 def validate_package(
@@ -297,12 +432,22 @@ def validate_package(
     *,
     progress: Callable[[int, int], None] | None = None,
     on_error: Callable[[RowError], None] | None = None,
+    on_duplicate: Callable[[DuplicateRow], None] | None = None,
+    detect_header: bool = True,
 ) -> ValidationResult:
     """:func:`pushes.packages.validate_package`, imported by the first validation: the
     scanner (numpy) is not loaded by every process that imports the services."""
     from pushes import packages
 
-    return packages.validate_package(fileobj, filename, progress=progress, on_error=on_error)
+    return packages.validate_package(
+        fileobj,
+        filename,
+        progress=progress,
+        on_error=on_error,
+        on_duplicate=on_duplicate,
+        max_duplicates=MAX_REPORTED_DUPLICATES,
+        detect_header=detect_header,
+    )
 
 
 def _run(package: AccountPackage) -> tuple[ValidationResult, IO[bytes] | None]:
@@ -316,11 +461,15 @@ def _run(package: AccountPackage) -> tuple[ValidationResult, IO[bytes] | None]:
                 package.original_name,
                 progress=_Progress(package.id),
                 on_error=report.add,
+                on_duplicate=report.add_duplicate,
+                # Made of rows already checked in the original, where its first row was.
+                detect_header=not package.is_derived,
             )
-        has_rows = report.finish()
+        has_rows = report.finish(result.duplicates if result.duplicates_listed else 0)
     except BaseException:
         out.close()
         raise
+    package.duplicate_rows = report.duplicates
     # A package refused as a whole (a zip holding a folder, a damaged zip…) has no rows to
     # report: its problem says it all, and rows read before it stopped the scan are moot.
     if not has_rows or result.problem:
@@ -346,6 +495,7 @@ def _finish(package: AccountPackage, result: ValidationResult, report: IO[bytes]
                 obj=package,
                 data=_audit_stats(package),
             )
+            account_index_queue(package=package)
     except _Superseded:
         package.error_report.delete(save=False)
     except BaseException:
@@ -380,6 +530,10 @@ def _apply_result(package: AccountPackage, result: ValidationResult) -> None:
         for error in result.errors[:MAX_STORED_ERRORS]
     ]
     package.problem = result.problem or ""
+    package.header_line = result.header_line
+    package.duplicates_listed = result.duplicates_listed
+    if result.problem or not result.duplicates_listed:
+        package.duplicate_rows = []
     package.validated_at = timezone.now()
 
 
@@ -455,9 +609,11 @@ def package_apply_retention() -> int:
         cutoff = now - timedelta(days=app.package_retention_days or 0)
         expired = (
             app.packages.filter(created_at__lt=cutoff, file_deleted_at__isnull=True)
-            .exclude(status__in=[AccountPackage.Status.PENDING, AccountPackage.Status.VALIDATING])
+            .exclude(status__in=_NOT_FINISHED)
             .exclude(pushes__status__in=_FILE_NEEDED_BY)
             .exclude(id__in=_generated_in_flight())
+            # A package being made from its valid rows still reads its file.
+            .exclude(derived_packages__status__in=_NOT_FINISHED)
             .distinct()
         )
         for package in expired:
@@ -483,9 +639,14 @@ def package_delete_files(
         package.file.delete(save=False)
     if package.error_report:
         package.error_report.delete(save=False)
+    if package.account_index:
+        # The account index goes with the file (one built meanwhile goes with the sweep).
+        package.account_index.delete(save=False)
     with transaction.atomic():
         package.file_deleted_at = timezone.now()
-        package.save(update_fields=["file", "error_report", "file_deleted_at", "updated_at"])
+        package.save(
+            update_fields=["file", "error_report", "account_index", "file_deleted_at", "updated_at"]
+        )
         audit_record(
             actor=by,
             action="package.files_deleted",

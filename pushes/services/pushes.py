@@ -15,6 +15,7 @@ from pushes.audit import audit_record
 from pushes.errors import ContentChanged, Invalid, WrongState
 from pushes.models import AccountPackage, Plan, Push, PushRevision, Role
 from pushes.notify import notify_roles
+from pushes.services.preflight import reach_require_or_override
 from pushes.services.queue import CANCEL_SCHEDULED_PUSH, enqueue_on_commit
 from pushes.validation import (
     IOS_OPEN_ACTION,
@@ -158,11 +159,14 @@ def _require_author(push: Push, by: User) -> None:
 
 
 @transaction.atomic
-def push_submit(*, push: Push, by: User, expected_hash: str | None = None) -> Push:
+def push_submit(
+    *, push: Push, by: User, expected_hash: str | None = None, confirm_unreachable: bool = False
+) -> Push:
     """Freeze the push (payload + package hash + targets) and ask for review.
 
     `expected_hash` is the content hash the author previewed; if the push changed since
-    (say, in another tab), nothing is submitted."""
+    (say, in another tab), nothing is submitted. When the reachability preflight found no
+    account reachable, only `confirm_unreachable` (the author's "send anyway") submits it."""
     push = (
         Push.objects.select_for_update(of=("self",))
         .select_related("app", "package")
@@ -181,6 +185,7 @@ def push_submit(*, push: Push, by: User, expected_hash: str | None = None) -> Pu
     if expected_hash is not None and snapshot.content_hash(snap) != expected_hash:
         raise ContentChanged(_("The push changed since it was previewed; check it again."))
     content_hash = snapshot.content_hash(snap)
+    override = reach_require_or_override(push=push, by=by, override=confirm_unreachable)
     number = push.revisions.count() + 1
     lifecycle.move(
         push,
@@ -198,6 +203,7 @@ def push_submit(*, push: Push, by: User, expected_hash: str | None = None) -> Pu
         reviewed_at=None,
         review_comment="",
         approved_hash="",
+        reach_override=override,
     )
     PushRevision.objects.create(
         push=push, number=number, snapshot=snap, content_hash=content_hash, submitted_by=by

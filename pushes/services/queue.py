@@ -32,6 +32,8 @@ EMAIL_NOTIFICATIONS = "pushes.tasks.email_notifications"
 REFRESH_RESULTS = "pushes.tasks.refresh_results"
 REGISTER_PLAN = "pushes.tasks.register_plan"
 PLAN_STATS = "pushes.tasks.plan_stats"
+CHECK_REACH = "pushes.tasks.check_reach"
+BUILD_ACCOUNT_INDEX = "pushes.tasks.build_account_index"
 TASKS = (
     ANSWER_PING,
     DELIVER_PUSH,
@@ -43,6 +45,8 @@ TASKS = (
     REFRESH_RESULTS,
     REGISTER_PLAN,
     PLAN_STATS,
+    CHECK_REACH,
+    BUILD_ACCOUNT_INDEX,
 )
 
 # Fail fast: the sweeper is the retry. A long publish retry would hold the reviewer's request.

@@ -229,6 +229,9 @@ class AccountQueryResult:
     token_accounts: dict[str, list[str]]
     result: list[str]
     raw: dict[str, Any]
+    # token_accounts with each entry's account_type, where the gateway sends one (TPNS's
+    # sample shows only "account"; then account_type is None).
+    token_account_refs: dict[str, list[AccountRef]] = field(default_factory=dict)
 
 
 # ---------------------------------------------------------------- calls
@@ -388,11 +391,15 @@ def add_plan_push(creds: Credentials, *, name: str, describe: str) -> PlanResult
     )
 
 
-def get_push_list_by_token(creds: Credentials, token: str) -> list[TokenPush]:
+def get_push_list_by_token(
+    creds: Credentials, token: str, *, timeout: tuple[float, float] | None = None
+) -> list[TokenPush]:
     """The pushes a device token was sent today (a statistics call: 200 an hour per app)."""
     if not token:
         raise ValueError("give a token")
-    data, _ = _call_json(creds, PUSHES_BY_TOKEN_PATH, canonical_json({"token": token}))
+    data, _ = _call_json(
+        creds, PUSHES_BY_TOKEN_PATH, canonical_json({"token": token}), timeout=timeout
+    )
     return [
         TokenPush(
             push_id=_text(row.get("pushId")),
@@ -472,8 +479,12 @@ def account_query(
     accounts: Sequence[str] | None = None,
     tokens: Sequence[str] | None = None,
     account_type: int | None = None,
+    timeout: tuple[float, float] | None = None,
 ) -> AccountQueryResult:
-    """Tokens bound to accounts (operator_type 1) or accounts bound to tokens (2)."""
+    """Tokens bound to accounts (operator_type 1) or accounts bound to tokens (2).
+
+    `timeout` (connect, read) replaces the configured one, for callers that must answer
+    quickly whatever the gateway does."""
     if (accounts is None) == (tokens is None):
         raise ValueError("give either accounts or tokens")
     payload: dict[str, Any]
@@ -484,7 +495,7 @@ def account_query(
         }
     else:
         payload = {"operator_type": 2, "token_list": list(tokens or ())}
-    data, _ = _call_json(creds, ACCOUNT_QUERY_PATH, canonical_json(payload))
+    data, _ = _call_json(creds, ACCOUNT_QUERY_PATH, canonical_json(payload), timeout=timeout)
     account_tokens = {
         _text(row.get("account")): _strings(row.get("token_list"))
         for row in _objects(data.get("account_tokens"))
@@ -495,11 +506,19 @@ def account_query(
         ]
         for row in _objects(data.get("token_accounts"))
     }
+    token_account_refs = {
+        _text(row.get("token")): [
+            AccountRef(_text(entry.get("account")), _optional_number(entry.get("account_type")))
+            for entry in _objects(row.get("account_list"))
+        ]
+        for row in _objects(data.get("token_accounts"))
+    }
     return AccountQueryResult(
         account_tokens=account_tokens,
         token_accounts=token_accounts,
         result=_strings(data.get("result")),
         raw=data,
+        token_account_refs=token_account_refs,
     )
 
 
@@ -567,7 +586,12 @@ def _timeouts(*, upload: bool = False) -> tuple[float, float]:
 
 
 def _call_json(
-    creds: Credentials, path: str, body: bytes, *, accept: Collection[int] = ()
+    creds: Credentials,
+    path: str,
+    body: bytes,
+    *,
+    accept: Collection[int] = (),
+    timeout: tuple[float, float] | None = None,
 ) -> tuple[dict[str, Any], int]:
     """POST signed JSON; the parsed success body and the HTTP status."""
     headers = signing.signature_headers(
@@ -579,7 +603,7 @@ def _call_json(
         data=body,
         headers=headers,
         auth=_NoAuth(),
-        timeout=_timeouts(),
+        timeout=timeout or _timeouts(),
         secrets_=(creds.secret_key, headers["Sign"]),
     )
     return _parse(response, path, accept=accept), response.status_code
@@ -819,6 +843,11 @@ def _number(value: object, default: int = 0) -> int:
     if isinstance(value, str) and value.strip().lstrip("-").isdigit():
         return int(value)
     return default
+
+
+def _optional_number(value: object) -> int | None:
+    number = _number(value, default=-1)
+    return None if number < 0 else number
 
 
 def _strings(value: object) -> list[str]:

@@ -12,9 +12,13 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 from tests.conftest import require
+from tests.integration.conftest import worker_factory  # noqa: F401 - the fixture
 
 if TYPE_CHECKING:
     from playwright.sync_api import Browser, BrowserContext, ConsoleMessage, Page
+    from pytest_django.fixtures import Settings
+
+    from tests.integration.conftest import Worker
 
 CHROMIUM = "/usr/bin/chromium"
 RESULTS = Path(__file__).resolve().parents[2] / "test-results"
@@ -164,3 +168,15 @@ def login(page: Page, base_url: str, username: str, password: str) -> None:
     page.get_by_label("Password").fill(password)
     page.get_by_role("button", name="Log in").click()
     page.wait_for_url(f"{base_url}/")
+
+
+@pytest.fixture
+def worker(
+    settings: Settings,
+    tmp_path: Path,
+    worker_factory: Callable[..., Worker],  # noqa: F811
+) -> Worker:
+    """A worker sharing this process's media folder (the live server stores, it validates)."""
+    media = tmp_path / "media"
+    settings.MEDIA_ROOT = media
+    return worker_factory(env_overrides={"MEDIA_ROOT": str(media)})

@@ -30,18 +30,6 @@ PASSWORD = "correct-horse-battery"
 BAD_ROWS = "alice\nx\nbob\n" + "y" * 101 + "\n@\n"
 
 
-@pytest.fixture
-def worker(
-    settings: Settings,
-    tmp_path: Path,
-    worker_factory: Callable[..., Worker],  # noqa: F811
-) -> Worker:
-    """A worker sharing this process's media folder (the live server stores, it validates)."""
-    media = tmp_path / "media"
-    settings.MEDIA_ROOT = media
-    return worker_factory(env_overrides={"MEDIA_ROOT": str(media)})
-
-
 def packages_url(live_server: LiveServer, app: App) -> str:
     return f"{live_server.url}/apps/{app.code}/packages/"
 
@@ -102,8 +90,8 @@ def test_a_marketer_uploads_an_invalid_and_a_valid_package(
         result.get_by_role("link", name="Download the error report (CSV)").click()
     assert download.value.suggested_filename == "broken-errors.csv"
     report = Path(download.value.path()).read_text(encoding="utf-8-sig").splitlines()
-    assert report[0] == '"line","reason","value"'
-    assert report[-1] == '"5","account has 1 character; accounts have 2–100 characters","\'@"'
+    assert report[0] == '"line","reason","value","first_line"'
+    assert report[-1] == '"5","account has 1 character; accounts have 2–100 characters","\'@",""'
 
     good = tmp_path / "spring-sale.csv"
     good.write_text("".join(f"user{n:07d}@example.com\n" for n in range(50_000)))  # 1.2 MB

@@ -8,8 +8,7 @@ from typing import TYPE_CHECKING
 import pytest
 
 from tests.browser.conftest import login
-from tests.browser.test_packages import PASSWORD, packages_url, worker  # noqa: F401 - fixture
-from tests.integration.conftest import worker_factory  # noqa: F401 - the fixture
+from tests.browser.test_packages import PASSWORD, packages_url
 
 if TYPE_CHECKING:
     from collections.abc import Callable

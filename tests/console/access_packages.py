@@ -28,6 +28,23 @@ def _package(app: App) -> dict[str, Any]:
     return {"package": _rejected(app).code}
 
 
+def _package_with_valid_rows(app: App) -> dict[str, Any]:
+    """A package rejected for one row, with its file, so its valid rows can be kept."""
+    package = AccountPackage.objects.create(
+        app=app,
+        original_name="accounts.txt",
+        size=12,
+        format="txt",
+        status=AccountPackage.Status.INVALID,
+        rows=3,
+        accounts=2,
+        invalid_rows=1,
+        errors=[{"line": 2, "reason": "account has 1 character", "value": "x"}],
+    )
+    package.file.save("accounts.txt", ContentFile(b"alice\nx\nbob\n"), save=True)
+    return {"package": package.code}
+
+
 def _package_with_report(app: App) -> dict[str, Any]:
     """The report page needs a stored report."""
     package = _rejected(app)
@@ -62,4 +79,12 @@ PAGES: list[Page] = [
     Page("package-detail", "get", MEMBERS, kwargs=_package),
     Page("package-status", "get", MEMBERS, kwargs=_package),
     Page("package-report", "get", MEMBERS, kwargs=_package_with_report),
+    # Authors make a package of the valid rows (a redirect to it); reviewers may not.
+    Page(
+        "package-use-valid-rows",
+        "post",
+        {**AUTHORS, "marketer": 302, "app_admin": 302, "staff": 302},
+        kwargs=_package_with_valid_rows,
+        done=lambda app, kw: app.packages.filter(derived_from__code=kw["package"]).exists(),
+    ),
 ]

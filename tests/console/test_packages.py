@@ -361,9 +361,11 @@ def test_an_invalid_package_lists_rejected_rows_by_line_and_has_a_report(
     text = b"".join(response.streaming_content).decode("utf-8")  # type: ignore[attr-defined]
     assert text.startswith("\ufeff")  # so spreadsheets read it as UTF-8
     rows = list(csv.reader(io.StringIO(text.lstrip("\ufeff"))))
-    assert rows[0] == ["line", "reason", "value"]
-    assert [row[0] for row in rows[1:]] == ["2", "3", "6"]
+    assert rows[0] == ["line", "reason", "value", "first_line"]
+    assert [row[0] for row in rows[1:]] == ["2", "3", "6", "7"]
     assert rows[2][2] == "'@"  # a spreadsheet would run "@…" as a formula
+    # Then the duplicates, with the line where the account first appears.
+    assert rows[4] == ["7", "duplicate of line 4", "bob", "4"]
 
 
 def test_the_report_is_access_checked(
@@ -417,7 +419,7 @@ def test_every_rejected_row_goes_to_the_report_not_only_the_first_100(
     assert len(package.errors) == 100
     with package.error_report.open("rb") as report:
         rows = list(csv.reader(io.StringIO(report.read().decode("utf-8-sig"))))
-    assert rows[0] == ["line", "reason", "value"]
+    assert rows[0] == ["line", "reason", "value", "first_line"]
     assert [int(row[0]) for row in rows[1:]] == list(range(1, 251))
 
 

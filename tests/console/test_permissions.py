@@ -20,8 +20,10 @@ from pushes.sandbox.models import SandboxApp
 from pushes.tpns import codes, signing
 from tests.console import (
     access_core,
+    access_lookup,
     access_packages,
     access_plans,
+    access_preflight,
     access_pushes,
     access_review,
     access_sandbox,
@@ -43,8 +45,10 @@ pytestmark = pytest.mark.django_db
 
 PAGES = [
     *access_core.PAGES,
+    *access_lookup.PAGES,
     *access_packages.PAGES,
     *access_plans.PAGES,
+    *access_preflight.PAGES,
     *access_pushes.PAGES,
     *access_review.PAGES,
     *access_sandbox.PAGES,

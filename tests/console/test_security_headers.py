@@ -14,8 +14,10 @@ from django.urls import reverse
 
 from tests.console import (
     access_core,
+    access_lookup,
     access_packages,
     access_plans,
+    access_preflight,
     access_pushes,
     access_review,
     access_sandbox,
@@ -71,8 +73,10 @@ def assert_secure_headers(response: HttpResponseBase) -> None:
 # The permission matrix's rows name every console URL and how to reach it.
 MATRIX = [
     *access_core.PAGES,
+    *access_lookup.PAGES,
     *access_packages.PAGES,
     *access_plans.PAGES,
+    *access_preflight.PAGES,
     *access_pushes.PAGES,
     *access_review.PAGES,
     *access_sandbox.PAGES,

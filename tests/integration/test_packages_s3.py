@@ -93,9 +93,9 @@ def test_packages_go_through_s3_and_a_real_worker(
     text = b"".join(response.streaming_content).decode("utf-8-sig")  # type: ignore[attr-defined]
     rows = list(csv.reader(io.StringIO(text)))
     assert rows == [
-        ["line", "reason", "value"],
-        ["2", "account has 1 character; accounts have 2–100 characters", "x"],
-        ["3", "2 columns; an account package CSV has exactly one column", "'=cmd,2"],
+        ["line", "reason", "value", "first_line"],
+        ["2", "account has 1 character; accounts have 2–100 characters", "x", ""],
+        ["3", "2 columns; an account package CSV has exactly one column", "'=cmd,2", ""],
     ]
 
     app.package_retention_days = 1
@@ -136,3 +136,33 @@ def test_a_package_overwritten_in_the_bucket_after_approval_is_not_sent(
     assert push.status == Push.Status.FAILED
     assert "not the one that was approved" in push.err_msg
     assert gateway.pushes() == []
+
+
+def test_the_valid_rows_of_a_package_on_s3_become_a_package_on_s3(
+    on_s3: S3,
+    worker_factory: Callable[..., Worker],
+    client: Client,
+    app: App,
+    marketer: User,
+) -> None:
+    worker_factory(env_overrides=on_s3.worker_env)
+    client.force_login(marketer)
+    original = finished(upload(client, app, "spring.csv", b'"account"\nalice\nx\nbob\nalice\n'))
+    assert (original.status, original.header_line) == (AccountPackage.Status.INVALID, 1)
+
+    response = client.post(
+        reverse(
+            "console:package-use-valid-rows",
+            kwargs={"code": app.code, "package": original.code},
+        )
+    )
+    assert response.status_code == 302
+    derived = finished(AccountPackage.objects.get(derived_from=original))
+
+    assert derived.status == AccountPackage.Status.VALID
+    assert (derived.accounts, derived.rows_dropped) == (2, 3)
+    with derived.file.open("rb") as stored:
+        data = stored.read()
+    assert data == b"alice\nbob\n"
+    assert derived.sha256 == hashlib.sha256(data).hexdigest()
+    assert f"pushdeck/{derived.file.name}" in on_s3.keys(f"packages/{app.code}/")

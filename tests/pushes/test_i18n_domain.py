@@ -46,6 +46,9 @@ SAMPLES = {
     "min": "2",
     "max": "100",
     "size": "70,000",
+    "value": "account",
+    "first": "2",
+    "listed": "10,000",
 }
 
 
@@ -68,6 +71,7 @@ BAD_FILES = [
     ("a.txt", b"ok-account\nx\n" + b"y" * 101 + b"\nbad\xffbyte\nzero\xe2\x80\x8bwidth\na\x01b\n"),
     ("a.txt", b"z" * 70_000 + b"\n"),
     ("a.csv", b'one,two\n"never closed\n"a"b\nab"c"\n"line\nbreak"\n'),
+    ("a.csv", b'"user_id"\nalice\n'),
     ("a.exe", b"alice\n"),
     ("noextension", b"alice\n"),
     ("a.zip", b"alice\n"),

@@ -101,20 +101,20 @@ def test_the_error_report_escapes_formulas() -> None:
     write_error_report(errors, out)
     rows = list(csv.reader(io.StringIO(out.getvalue())))
     assert rows == [
-        ["line", "reason", "value"],
-        ["1", "account has 1 character; accounts have 2–100 characters", "'=cmd"],
-        ["2", "reason", "'+1"],
-        ["3", "reason", "'-1"],
-        ["4", "reason", "'@x"],
-        ["5", "reason", "'\tx"],
-        ["6", "reason", "'\rx"],
-        ["7", "'=reason", "'plain, with comma"],
-        ["8", "reason", "'  =1+1"],
-        ["9", "reason", "'a;=1+1"],
-        ["0", "the file is empty", ""],
+        ["line", "reason", "value", "first_line"],
+        ["1", "account has 1 character; accounts have 2–100 characters", "'=cmd", ""],
+        ["2", "reason", "'+1", ""],
+        ["3", "reason", "'-1", ""],
+        ["4", "reason", "'@x", ""],
+        ["5", "reason", "'\tx", ""],
+        ["6", "reason", "'\rx", ""],
+        ["7", "'=reason", "'plain, with comma", ""],
+        ["8", "reason", "'  =1+1", ""],
+        ["9", "reason", "'a;=1+1", ""],
+        ["0", "the file is empty", "", ""],
     ]
     # Every cell quoted, so no spreadsheet splits a value on its own separator.
-    assert '\r\n"9","reason","\'a;=1+1"\r\n' in out.getvalue()
+    assert '\r\n"9","reason","\'a;=1+1",""\r\n' in out.getvalue()
 
 
 def test_the_full_report_from_on_error() -> None:
@@ -124,7 +124,7 @@ def test_the_full_report_from_on_error() -> None:
     write_error_report(lines, out)
     rows = list(csv.reader(io.StringIO(out.getvalue())))
     assert len(rows) == 301
-    assert rows[1] == ["2", "account has 1 character; accounts have 2–100 characters", "x"]
+    assert rows[1] == ["2", "account has 1 character; accounts have 2–100 characters", "x", ""]
 
 
 def test_error_values_are_printable_and_short() -> None:
