@@ -66,6 +66,24 @@ def test_static_files_collect_with_production_storage(tmp_path: Path) -> None:
     assert list((tmp_path / "static" / "vendor" / "chartjs").glob("chart.umd.min.*.js.gz"))
 
 
+def test_migrate_on_sqlite_prints_no_warnings(tmp_path: Path) -> None:
+    """The embedded setup's first command (make run migrates) says nothing it does not mean:
+    PostgreSQL-only index options are no reason to warn on SQLite."""
+    env = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "REDIS_URL"}}
+    env.update(DEBUG="1", PUSHDECK_VAR_DIR=str(tmp_path / "var"))
+    env["DATABASE_URL"] = f"sqlite:///{tmp_path / 'db.sqlite3'}"
+    result = subprocess.run(
+        [sys.executable, "manage.py", "migrate", "--noinput", "-v0"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout + result.stderr == ""
+
+
 def test_production_refuses_to_start_without_secrets() -> None:
     env = _production_env()
     del env["FERNET_KEYS"]
