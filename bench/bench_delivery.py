@@ -13,6 +13,7 @@ REDIS_URL is set (else the filesystem broker). It prints figures and asserts not
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import socket
 import statistics
@@ -20,6 +21,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -43,6 +45,26 @@ def _bench_database(tmp: Path, name: str = "pushdeck_bench") -> str:
         conn.execute(f"DROP DATABASE IF EXISTS {name}")
         conn.execute(f"CREATE DATABASE {name}")
     return f"{base}/{name}"
+
+
+@contextlib.contextmanager
+def _gunicorn(env: dict[str, str], port: int, log: Path) -> Iterator[None]:
+    """console.wsgi under gunicorn as `make run` starts it (bin/run.py: 2 workers × 4 threads),
+    answering on `port` for the block, its output in `log`."""
+    web = subprocess.Popen(
+        [sys.executable, "-m", "gunicorn", "console.wsgi", "--bind", f"127.0.0.1:{port}"]
+        + ["--workers", "2", "--threads", "4", "--timeout", "120"],
+        cwd=ROOT,
+        env=env,
+        stdout=log.open("wb"),
+        stderr=subprocess.STDOUT,
+    )
+    try:
+        _wait_http(f"http://127.0.0.1:{port}/healthz")
+        yield
+    finally:
+        web.terminate()
+        web.wait(timeout=30)
 
 
 def _wait_http(url: str, timeout: float = 60) -> None:

@@ -38,7 +38,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from bench.bench_delivery import ROOT, _free_port, _percentile, _wait_http
+from bench.bench_delivery import ROOT, _free_port, _gunicorn, _percentile
 
 DATABASE = os.environ.get("BENCH_PAGES_DATABASE", "pushdeck_bench_pages")
 CLIENT_PROCESSES = 4
@@ -81,13 +81,8 @@ def main() -> None:
     os.environ.update(env)
     _prepare(env, args.pushes)
     port = _free_port()
-    web = _serve(env, port, tmp)
-    try:
-        _wait_http(f"http://127.0.0.1:{port}/healthz")
+    with _gunicorn(env, port, tmp / "web.log"):
         _run(args, port)
-    finally:
-        web.terminate()
-        web.wait(timeout=30)
 
 
 def _postgres_url() -> str:
@@ -152,18 +147,6 @@ def _setup_django() -> None:
 
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "console.settings")
     django.setup()
-
-
-def _serve(env: dict[str, str], port: int, tmp: Path) -> subprocess.Popen[bytes]:
-    # `make run`'s gunicorn settings (bin/run.py).
-    return subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "console.wsgi", "--bind", f"127.0.0.1:{port}"]
-        + ["--workers", "2", "--threads", "4", "--timeout", "120"],
-        cwd=ROOT,
-        env=env,
-        stdout=(tmp / "web.log").open("wb"),
-        stderr=subprocess.STDOUT,
-    )
 
 
 def _pages(users: int) -> list[Page]:

@@ -28,7 +28,7 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from bench.bench_delivery import ROOT, _bench_database, _free_port, _wait_http
+from bench.bench_delivery import ROOT, _bench_database, _free_port, _gunicorn
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -53,20 +53,8 @@ def main() -> None:
     }
     os.environ.update(env)
     subprocess.run([sys.executable, "manage.py", "migrate", "-v0"], cwd=ROOT, env=env, check=True)
-    web = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "console.wsgi", "--bind", f"127.0.0.1:{port}"]
-        + ["--workers", "2", "--threads", "4"],
-        cwd=ROOT,
-        env=env,
-        stdout=(tmp / "web.log").open("wb"),
-        stderr=subprocess.STDOUT,
-    )
-    try:
-        _wait_http(f"http://127.0.0.1:{port}/healthz")
+    with _gunicorn(env, port, tmp / "web.log"):
         _run(args)
-    finally:
-        web.terminate()
-        web.wait(timeout=30)
 
 
 def _run(args: argparse.Namespace) -> None:
